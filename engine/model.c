@@ -1,0 +1,605 @@
+/* model.c - the hebb_model builder: checks each piece of a network description as it is
+ * added, so that a bad value is reported against the call (and, through the model-file
+ * reader, the line) that gave it. See model.h. */
+#include "model.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const error_messages[] = {
+#define HEBB__ERR_MSG(name, msg) msg,
+    HEBB_ERRNO_MAP(HEBB__ERR_MSG)
+#undef HEBB__ERR_MSG
+};
+
+const char *hebb_strerror(int err) {
+  if (err == 0)
+    return "success";
+  if (err < 0 && -err <= HEBB__E_COUNT)
+    return error_messages[-err - 1];
+  return "unknown error";
+}
+
+int hebb__model_fail(const hebb_model *cm, int code, const char *field, const char *fmt, ...) {
+  /* The error slot is the one mutable part of a const model: builders and sim_new report
+   * through it. Only the owning thread calls this. */
+  hebb_model *m = (hebb_model *)cm;
+  snprintf(m->err.field, sizeof m->err.field, "%s", field ? field : "");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(m->err.message, sizeof m->err.message, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+uint32_t hebb__delay_steps(double delay_ms, double dt) {
+  return (uint32_t)llround(delay_ms / dt);
+}
+
+hebb_dist hebb_dist_const(double value) {
+  hebb_dist d = {HEBB_DIST_CONSTANT, value, 0.0, -INFINITY, INFINITY};
+  return d;
+}
+
+hebb_projection_spec hebb_projection_spec_default(void) {
+  hebb_projection_spec s;
+  memset(&s, 0, sizeof s);
+  s.rule = HEBB_CONN_ALL_TO_ALL;
+  s.allow_autapses = true;
+  s.allow_multapses = true;
+  s.weight = hebb_dist_const(1.0);
+  s.delay_ms = hebb_dist_const(1.0);
+  s.receptor = HEBB_RECEPTOR_AUTO;
+  return s;
+}
+
+hebb_model *hebb_model_new(void) {
+  hebb_model *m = calloc(1, sizeof *m);
+  if (!m)
+    return NULL;
+  m->dt = 0.1;
+  m->duration = 1000.0;
+  m->seed = 1;
+  snprintf(m->name, sizeof m->name, "model");
+  return m;
+}
+
+void hebb_model_free(hebb_model *m) {
+  if (!m)
+    return;
+  for (int i = 0; i < m->npops; i++) {
+    hebb_pop *p = &m->pops[i];
+    if (p->spike_times) {
+      for (uint32_t j = 0; j < p->size; j++)
+        free(p->spike_times[j]);
+      free(p->spike_times);
+      free(p->n_spike_times);
+    }
+  }
+  for (int i = 0; i < m->nrecs; i++)
+    free(m->recs[i].indices);
+  free(m->pops);
+  free(m->projs);
+  free(m->recs);
+  free(m);
+}
+
+const hebb_error_info *hebb_model_error(const hebb_model *m) {
+  return &m->err;
+}
+
+int hebb_model_set_dt(hebb_model *m, double dt_ms) {
+  if (!(dt_ms > 0) || !isfinite(dt_ms))
+    return hebb__model_fail(m, HEBB_ERANGE, "dt", "dt must be a positive time, got %g ms", dt_ms);
+  if (m->nprojs > 0)
+    return hebb__model_fail(m, HEBB_ESTATE, "dt", "dt must be set before projections are added");
+  m->dt = dt_ms;
+  return 0;
+}
+
+int hebb_model_set_duration(hebb_model *m, double duration_ms) {
+  if (!(duration_ms >= 0) || !isfinite(duration_ms))
+    return hebb__model_fail(m, HEBB_ERANGE, "duration",
+                            "duration must be a non-negative time, got %g ms", duration_ms);
+  m->duration = duration_ms;
+  return 0;
+}
+
+int hebb_model_set_seed(hebb_model *m, uint64_t seed) {
+  m->seed = seed;
+  return 0;
+}
+
+int hebb_model_set_threads(hebb_model *m, int threads) {
+  if (threads < 0 || threads > 4096)
+    return hebb__model_fail(m, HEBB_ERANGE, "threads", "threads must be 0 to 4096, got %d",
+                            threads);
+  m->threads = threads;
+  return 0;
+}
+
+double hebb_model_dt(const hebb_model *m) { return m->dt; }
+double hebb_model_duration(const hebb_model *m) { return m->duration; }
+uint64_t hebb_model_seed(const hebb_model *m) { return m->seed; }
+int hebb_model_threads(const hebb_model *m) { return m->threads; }
+
+int hebb_model_set_name(hebb_model *m, const char *name) {
+  snprintf(m->name, sizeof m->name, "%s", name ? name : "");
+  return 0;
+}
+
+const char *hebb_model_name(const hebb_model *m) { return m->name; }
+
+/* Names are identifiers so that they can stand unquoted in reports and file formats. */
+static bool valid_name(const char *s) {
+  if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+    return false;
+  for (; *s; s++)
+    if (!(isalnum((unsigned char)*s) || *s == '_'))
+      return false;
+  return true;
+}
+
+size_t hebb_neuron_model_count(void) { return HEBB_NM_COUNT; }
+
+const char *hebb_neuron_model_name(size_t i) {
+  return i < HEBB_NM_COUNT ? hebb_nm_get((hebb_nm_kind)i)->name : NULL;
+}
+
+const char *hebb_neuron_model_param(const char *model, size_t i, const char **unit,
+                                    double *default_value) {
+  const hebb_nm_desc *d = hebb_nm_find(model);
+  if (!d || i >= d->nparams)
+    return NULL;
+  if (unit)
+    *unit = d->params[i].unit;
+  if (default_value)
+    *default_value = d->params[i].value;
+  return d->params[i].name;
+}
+
+const char *hebb_neuron_model_state(const char *model, size_t i, const char **unit) {
+  const hebb_nm_desc *d = hebb_nm_find(model);
+  if (!d || i >= d->nstates)
+    return NULL;
+  if (unit)
+    *unit = d->states[i].unit;
+  return d->states[i].name;
+}
+
+const char *hebb_neuron_model_option(const char *model, size_t i, const char **allowed) {
+  const hebb_nm_desc *d = hebb_nm_find(model);
+  if (!d || i >= d->noptions)
+    return NULL;
+  if (allowed)
+    *allowed = d->options[i].allowed;
+  return d->options[i].name;
+}
+
+const char *hebb_neuron_model_weight_unit(const char *model) {
+  const hebb_nm_desc *d = hebb_nm_find(model);
+  return d ? d->weight_unit : NULL;
+}
+
+bool hebb_neuron_model_is_stimulus(const char *model) {
+  const hebb_nm_desc *d = hebb_nm_find(model);
+  return d && d->stimulus;
+}
+
+int hebb_model_find_population(const hebb_model *m, const char *name) {
+  for (int i = 0; i < m->npops; i++)
+    if (strcmp(m->pops[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+int hebb_model_add_population(hebb_model *m, const char *name, const char *model, uint32_t size,
+                              int *pop_id) {
+  if (!valid_name(name) || strlen(name) >= sizeof m->pops[0].name)
+    return hebb__model_fail(m, HEBB_EINVAL, "name",
+                            "population name '%s' must be an identifier of at most 63 characters",
+                            name ? name : "");
+  if (hebb_model_find_population(m, name) >= 0)
+    return hebb__model_fail(m, HEBB_EINVAL, "name", "population '%s' is defined twice", name);
+  const hebb_nm_desc *d = hebb_nm_find(model);
+  if (!d)
+    return hebb__model_fail(m, HEBB_ENOENT, "model", "unknown neuron model '%s'",
+                            model ? model : "");
+  if (size == 0)
+    return hebb__model_fail(m, HEBB_ERANGE, "size", "population '%s' must have at least one neuron",
+                            name);
+  if (m->total_neurons + size > UINT32_MAX - 1)
+    return hebb__model_fail(m, HEBB_ERANGE, "size", "more than 2^32 - 2 neurons in all");
+  hebb_pop *np = realloc(m->pops, (size_t)(m->npops + 1) * sizeof *np);
+  if (!np)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  m->pops = np;
+  hebb_pop *p = &m->pops[m->npops];
+  memset(p, 0, sizeof *p);
+  snprintf(p->name, sizeof p->name, "%s", name);
+  p->desc = d;
+  p->size = size;
+  p->gid0 = (uint32_t)m->total_neurons;
+  for (size_t i = 0; i < d->nparams; i++)
+    p->params[i] = d->params[i].value;
+  for (size_t i = 0; i < d->nstates; i++)
+    p->initial[i] = hebb_dist_const(d->states[i].value); /* NAN: E_L, resolved at build */
+  if (d->kind == HEBB_NM_SPIKE_GENERATOR) {
+    p->spike_times = calloc(size, sizeof *p->spike_times);
+    p->n_spike_times = calloc(size, sizeof *p->n_spike_times);
+    if (!p->spike_times || !p->n_spike_times) {
+      free(p->spike_times);
+      free(p->n_spike_times);
+      return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+    }
+  }
+  m->total_neurons += size;
+  if (pop_id)
+    *pop_id = m->npops;
+  m->npops++;
+  return 0;
+}
+
+int hebb_model_population_count(const hebb_model *m) { return m->npops; }
+
+static bool bad_pop(const hebb_model *m, int pop) { return pop < 0 || pop >= m->npops; }
+
+const char *hebb_model_population_name(const hebb_model *m, int pop) {
+  return bad_pop(m, pop) ? NULL : m->pops[pop].name;
+}
+
+const char *hebb_model_population_model(const hebb_model *m, int pop) {
+  return bad_pop(m, pop) ? NULL : m->pops[pop].desc->name;
+}
+
+uint32_t hebb_model_population_size(const hebb_model *m, int pop) {
+  return bad_pop(m, pop) ? 0 : m->pops[pop].size;
+}
+
+/* Lists the names of a table for "expected one of" messages. */
+static void list_names(const hebb_nm_entry *e, size_t n, char *buf, size_t len) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && used < len; i++)
+    used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", e[i].name);
+}
+
+int hebb_model_set_param(hebb_model *m, int pop, const char *name, double value) {
+  if (bad_pop(m, pop))
+    return hebb__model_fail(m, HEBB_EINVAL, "", "no population %d", pop);
+  hebb_pop *p = &m->pops[pop];
+  int i = hebb_nm_param_index(p->desc, name);
+  if (i < 0) {
+    char names[256];
+    list_names(p->desc->params, p->desc->nparams, names, sizeof names);
+    return hebb__model_fail(m, HEBB_ENOENT, name, "%s has no parameter '%s'; expected one of: %s",
+                            p->desc->name, name, names[0] ? names : "(none)");
+  }
+  if (isnan(value))
+    return hebb__model_fail(m, HEBB_ERANGE, name, "%s must be a number", name);
+  p->params[i] = value;
+  return 0;
+}
+
+int hebb_model_set_option(hebb_model *m, int pop, const char *name, const char *value) {
+  if (bad_pop(m, pop))
+    return hebb__model_fail(m, HEBB_EINVAL, "", "no population %d", pop);
+  hebb_pop *p = &m->pops[pop];
+  int i = hebb_nm_option_index(p->desc, name);
+  if (i < 0)
+    return hebb__model_fail(m, HEBB_ENOENT, name, "%s has no option '%s'", p->desc->name, name);
+  int v = hebb_nm_option_value(p->desc, i, value);
+  if (v < 0)
+    return hebb__model_fail(m, HEBB_EINVAL, name, "%s must be one of %s, got '%s'", name,
+                            p->desc->options[i].allowed, value);
+  p->options[i] = v;
+  return 0;
+}
+
+/* Checks the shape of a distribution; 0 or an error naming FIELD. */
+static int check_dist(const hebb_model *m, const char *field, hebb_dist d) {
+  bool ok = true;
+  switch (d.kind) {
+  case HEBB_DIST_CONSTANT:
+    ok = isfinite(d.a);
+    break;
+  case HEBB_DIST_UNIFORM:
+    ok = isfinite(d.a) && isfinite(d.b) && d.a < d.b;
+    break;
+  case HEBB_DIST_NORMAL:
+    ok = isfinite(d.a) && isfinite(d.b) && d.b >= 0;
+    break;
+  case HEBB_DIST_NORMAL_CLIPPED:
+    ok = isfinite(d.a) && isfinite(d.b) && d.b >= 0 && d.lo < d.hi &&
+         /* the clipped range must have mass, or the redraw loop would not end */
+         (d.b > 0 ? (d.hi > d.a - 8 * d.b && d.lo < d.a + 8 * d.b) : (d.lo <= d.a && d.a <= d.hi));
+    break;
+  default:
+    ok = false;
+  }
+  if (!ok)
+    return hebb__model_fail(m, HEBB_ERANGE, field,
+                            "%s: bad distribution (finite values, low < high, std >= 0, and a "
+                            "clipped range that holds values)",
+                            field);
+  return 0;
+}
+
+int hebb_model_set_initial(hebb_model *m, int pop, const char *var, hebb_dist value) {
+  if (bad_pop(m, pop))
+    return hebb__model_fail(m, HEBB_EINVAL, "", "no population %d", pop);
+  hebb_pop *p = &m->pops[pop];
+  int i = hebb_nm_state_index(p->desc, var);
+  if (i < 0) {
+    char names[256];
+    list_names(p->desc->states, p->desc->nstates, names, sizeof names);
+    return hebb__model_fail(m, HEBB_ENOENT, var, "%s has no state variable '%s'; expected one of: %s",
+                            p->desc->name, var, names[0] ? names : "(none)");
+  }
+  int rc = check_dist(m, var, value);
+  if (rc)
+    return rc;
+  p->initial[i] = value;
+  return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int hebb_model_set_spike_times(hebb_model *m, int pop, uint32_t index, const double *times_ms,
+                               size_t n) {
+  if (bad_pop(m, pop))
+    return hebb__model_fail(m, HEBB_EINVAL, "", "no population %d", pop);
+  hebb_pop *p = &m->pops[pop];
+  if (p->desc->kind != HEBB_NM_SPIKE_GENERATOR)
+    return hebb__model_fail(m, HEBB_EINVAL, "spike_times", "'%s' is not a spike_generator",
+                            p->name);
+  if (index >= p->size)
+    return hebb__model_fail(m, HEBB_ERANGE, "spike_times", "neuron %u is beyond '%s' (size %u)",
+                            index, p->name, p->size);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(times_ms[i]) || times_ms[i] < m->dt * 0.5)
+      return hebb__model_fail(m, HEBB_ERANGE, "spike_times",
+                              "spike time %g ms of neuron %u is not a finite time of at least "
+                              "one step (dt = %g ms)",
+                              times_ms[i], index, m->dt);
+  double *t = n ? malloc(n * sizeof *t) : NULL;
+  if (n && !t)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  if (n)
+    memcpy(t, times_ms, n * sizeof *t);
+  qsort(t, n, sizeof *t, cmp_double);
+  free(p->spike_times[index]);
+  p->spike_times[index] = t;
+  p->n_spike_times[index] = n;
+  return 0;
+}
+
+/* The smallest and largest delay in steps that a delay distribution can give. */
+static int delay_range(const hebb_model *m, hebb_dist d, uint32_t *lo, uint32_t *hi) {
+  double a, b;
+  switch (d.kind) {
+  case HEBB_DIST_CONSTANT:
+    a = b = d.a;
+    break;
+  case HEBB_DIST_UNIFORM:
+    a = d.a;
+    b = d.b;
+    break;
+  case HEBB_DIST_NORMAL_CLIPPED:
+    a = d.lo;
+    b = d.hi;
+    if (!isfinite(a) || !isfinite(b))
+      return hebb__model_fail(m, HEBB_ERANGE, "delay",
+                              "a normal_clipped delay needs finite low and high bounds");
+    break;
+  default:
+    return hebb__model_fail(m, HEBB_ERANGE, "delay",
+                            "a normal delay can fall below dt; use normal_clipped with low >= dt");
+  }
+  if (a < m->dt * (1 - 1e-9))
+    return hebb__model_fail(m, HEBB_ERANGE, "delay",
+                            "delay %g ms is shorter than dt = %g ms; expected at least one step", a,
+                            m->dt);
+  if (b / m->dt > 65535)
+    return hebb__model_fail(m, HEBB_ERANGE, "delay",
+                            "delay %g ms exceeds 65535 steps of dt = %g ms", b, m->dt);
+  *lo = hebb__delay_steps(a, m->dt);
+  *hi = hebb__delay_steps(b, m->dt);
+  if (*lo < 1)
+    *lo = 1;
+  return 0;
+}
+
+int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, int *proj_id) {
+  if (bad_pop(m, spec->source))
+    return hebb__model_fail(m, HEBB_EINVAL, "source", "no source population %d", spec->source);
+  if (bad_pop(m, spec->target))
+    return hebb__model_fail(m, HEBB_EINVAL, "target", "no target population %d", spec->target);
+  const hebb_pop *src = &m->pops[spec->source], *tgt = &m->pops[spec->target];
+  if (tgt->desc->stimulus)
+    return hebb__model_fail(m, HEBB_EINVAL, "target",
+                            "target '%s' is a %s, which takes no input; expected a neuron population",
+                            tgt->name, tgt->desc->name);
+  char name[160];
+  if (spec->name)
+    snprintf(name, sizeof name, "%s", spec->name);
+  else
+    snprintf(name, sizeof name, "%s_to_%s", src->name, tgt->name);
+  if (strlen(name) >= sizeof m->projs[0].name)
+    return hebb__model_fail(m, HEBB_EINVAL, "name",
+                            "projection name '%s' is longer than 63 characters; give it a name:",
+                            name);
+  if (!valid_name(name))
+    return hebb__model_fail(m, HEBB_EINVAL, "name", "projection name '%s' must be an identifier",
+                            name);
+  for (int i = 0; i < m->nprojs; i++)
+    if (strcmp(m->projs[i].name, name) == 0)
+      return hebb__model_fail(m, HEBB_EINVAL, "name",
+                              "projection '%s' is defined twice (give each a distinct name:)",
+                              name);
+  if (m->nprojs >= 0xffff)
+    return hebb__model_fail(m, HEBB_ERANGE, "", "more than 65535 projections");
+  uint64_t ns = src->size, nt = tgt->size;
+  switch (spec->rule) {
+  case HEBB_CONN_ALL_TO_ALL:
+    break;
+  case HEBB_CONN_ONE_TO_ONE:
+    if (ns != nt)
+      return hebb__model_fail(m, HEBB_EINVAL, "rule",
+                              "one_to_one needs populations of equal size, got %s (%u) and %s (%u)",
+                              src->name, src->size, tgt->name, tgt->size);
+    break;
+  case HEBB_CONN_PAIRWISE_BERNOULLI:
+    if (!(spec->p >= 0 && spec->p <= 1))
+      return hebb__model_fail(m, HEBB_ERANGE, "p", "p must be a probability in [0, 1], got %g",
+                              spec->p);
+    break;
+  case HEBB_CONN_FIXED_INDEGREE:
+    if (!spec->allow_multapses && spec->n > ns - (spec->source == spec->target &&
+                                                  !spec->allow_autapses ? 1 : 0))
+      return hebb__model_fail(m, HEBB_ERANGE, "indegree",
+                              "indegree %llu exceeds the %llu possible sources of '%s' without "
+                              "multapses",
+                              (unsigned long long)spec->n, (unsigned long long)ns, src->name);
+    if (spec->source == spec->target && !spec->allow_autapses && ns < 2 && spec->n > 0)
+      return hebb__model_fail(m, HEBB_ERANGE, "indegree",
+                              "no source other than the target itself without autapses");
+    break;
+  case HEBB_CONN_FIXED_OUTDEGREE:
+    if (!spec->allow_multapses && spec->n > nt - (spec->source == spec->target &&
+                                                  !spec->allow_autapses ? 1 : 0))
+      return hebb__model_fail(m, HEBB_ERANGE, "outdegree",
+                              "outdegree %llu exceeds the %llu possible targets in '%s' without "
+                              "multapses",
+                              (unsigned long long)spec->n, (unsigned long long)nt, tgt->name);
+    if (spec->source == spec->target && !spec->allow_autapses && nt < 2 && spec->n > 0)
+      return hebb__model_fail(m, HEBB_ERANGE, "outdegree",
+                              "no target other than the source itself without autapses");
+    break;
+  case HEBB_CONN_FIXED_TOTAL_NUMBER:
+    if (!spec->allow_multapses)
+      return hebb__model_fail(m, HEBB_EINVAL, "allow_multapses",
+                              "fixed_total_number draws pairs independently; it needs "
+                              "allow_multapses: true");
+    if (spec->source == spec->target && !spec->allow_autapses && ns < 2 && spec->n > 0)
+      return hebb__model_fail(m, HEBB_ERANGE, "N",
+                              "no pair other than autapses in a population of one");
+    break;
+  default:
+    return hebb__model_fail(m, HEBB_EINVAL, "rule", "unknown connection rule %d", spec->rule);
+  }
+  int rc = check_dist(m, "weight", spec->weight);
+  if (rc)
+    return rc;
+  rc = check_dist(m, "delay", spec->delay_ms);
+  if (rc)
+    return rc;
+  uint32_t dlo = 0, dhi = 0;
+  rc = delay_range(m, spec->delay_ms, &dlo, &dhi);
+  if (rc)
+    return rc;
+  bool inhibitory;
+  switch (spec->receptor) {
+  case HEBB_RECEPTOR_EXCITATORY:
+    inhibitory = false;
+    break;
+  case HEBB_RECEPTOR_INHIBITORY:
+    inhibitory = true;
+    break;
+  default:
+    inhibitory = spec->weight.a < 0;
+  }
+  hebb_proj *np = realloc(m->projs, (size_t)(m->nprojs + 1) * sizeof *np);
+  if (!np)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  m->projs = np;
+  hebb_proj *p = &m->projs[m->nprojs];
+  memset(p, 0, sizeof *p);
+  snprintf(p->name, sizeof p->name, "%s", name);
+  p->spec = *spec;
+  p->spec.name = NULL; /* the name lives in p->name; pointers into a realloc'd array would dangle */
+  p->delay_min_steps = dlo;
+  p->delay_max_steps = dhi;
+  p->inhibitory = inhibitory;
+  if (proj_id)
+    *proj_id = m->nprojs;
+  m->nprojs++;
+  return 0;
+}
+
+int hebb_model_projection_count(const hebb_model *m) { return m->nprojs; }
+
+const char *hebb_model_projection_name(const hebb_model *m, int proj) {
+  return proj < 0 || proj >= m->nprojs ? NULL : m->projs[proj].name;
+}
+
+int hebb_model_record_spikes(hebb_model *m, int pop) {
+  if (bad_pop(m, pop))
+    return hebb__model_fail(m, HEBB_EINVAL, "spikes", "no population %d", pop);
+  m->pops[pop].record_spikes = true;
+  return 0;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+int hebb_model_record_state(hebb_model *m, int pop, const char *var, const uint32_t *indices,
+                            size_t n, double interval_ms) {
+  if (bad_pop(m, pop))
+    return hebb__model_fail(m, HEBB_EINVAL, "population", "no population %d", pop);
+  hebb_pop *p = &m->pops[pop];
+  int v = hebb_nm_state_index(p->desc, var);
+  if (v < 0) {
+    char names[256];
+    list_names(p->desc->states, p->desc->nstates, names, sizeof names);
+    return hebb__model_fail(m, HEBB_ENOENT, "variables",
+                            "%s has no state variable '%s'; expected one of: %s", p->desc->name,
+                            var, names[0] ? names : "(none)");
+  }
+  double steps = interval_ms / m->dt;
+  if (!(steps >= 1 - 1e-9) || fabs(steps - llround(steps)) > 1e-6 * steps || steps > UINT32_MAX)
+    return hebb__model_fail(m, HEBB_ERANGE, "interval",
+                            "interval %g ms must be a whole number of steps of dt = %g ms",
+                            interval_ms, m->dt);
+  size_t count = n ? n : p->size;
+  uint32_t *idx = malloc(count * sizeof *idx);
+  if (!idx)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  for (size_t i = 0; i < count; i++) {
+    idx[i] = n ? indices[i] : (uint32_t)i;
+    if (idx[i] >= p->size) {
+      uint32_t bad = idx[i];
+      free(idx);
+      return hebb__model_fail(m, HEBB_ERANGE, "neurons",
+                              "neuron index %u is beyond population '%s' of size %u", bad, p->name,
+                              p->size);
+    }
+  }
+  qsort(idx, count, sizeof *idx, cmp_u32);
+  size_t u = 0;
+  for (size_t i = 0; i < count; i++)
+    if (u == 0 || idx[i] != idx[u - 1])
+      idx[u++] = idx[i];
+  hebb_state_rec *nr = realloc(m->recs, (size_t)(m->nrecs + 1) * sizeof *nr);
+  if (!nr) {
+    free(idx);
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  }
+  m->recs = nr;
+  hebb_state_rec *r = &m->recs[m->nrecs++];
+  r->pop = pop;
+  r->var = v;
+  r->indices = idx;
+  r->n = u;
+  r->interval_steps = (uint32_t)llround(steps);
+  return 0;
+}

@@ -1,0 +1,64 @@
+/* model.h - the inside of a hebb_model: the network description that the builder functions
+ * of hebb.h fill in and that sim.c turns into partitions. A model is plain data; it knows
+ * nothing of threads. Global neuron ids (gids) number the neurons of all populations in the
+ * order the populations were added.
+ */
+#ifndef HEBB_ENGINE_MODEL_H
+#define HEBB_ENGINE_MODEL_H
+
+#include "hebb.h"
+#include "neuron.h"
+
+typedef struct {
+  char name[64];
+  const hebb_nm_desc *desc;
+  uint32_t size;
+  uint32_t gid0;
+  double params[HEBB_MAX_PARAMS];
+  int options[2];
+  hebb_dist initial[HEBB_MAX_STATES];
+  bool record_spikes;
+  /* spike_generator: per neuron, sorted times (ms) */
+  double **spike_times;
+  size_t *n_spike_times;
+} hebb_pop;
+
+typedef struct {
+  char name[64];
+  hebb_projection_spec spec; /* spec.name points at name */
+  uint32_t delay_min_steps, delay_max_steps;
+  bool inhibitory; /* the receptor it feeds, resolved from AUTO */
+} hebb_proj;
+
+typedef struct {
+  int pop;
+  int var;
+  uint32_t *indices; /* sorted, unique */
+  size_t n;
+  uint32_t interval_steps;
+} hebb_state_rec;
+
+struct hebb_model {
+  char name[256];
+  double dt;
+  double duration;
+  uint64_t seed;
+  int threads;
+  hebb_pop *pops;
+  int npops;
+  hebb_proj *projs;
+  int nprojs;
+  hebb_state_rec *recs;
+  int nrecs;
+  uint64_t total_neurons;
+  hebb_error_info err;
+};
+
+/* Records a builder error (field may be ""); returns CODE. */
+int hebb__model_fail(const hebb_model *m, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Delay in steps of a value in ms. */
+uint32_t hebb__delay_steps(double delay_ms, double dt);
+
+#endif

@@ -1,0 +1,44 @@
+/* queue.h - the calendar queue that schedules spike deliveries on one partition.
+ *
+ * Delays are bounded, so the queue is a ring of per-step buckets (a calendar queue): pushing
+ * an event for step s appends to bucket s mod ring size, and the events due at a step are
+ * that bucket's contents. Both are O(1) amortised. An event is a 32-bit synapse-group id;
+ * groups are numbered in the total order of invariant I1 (source gid, projection, delay),
+ * so the events of a step are delivered in ascending id order, which hebb_queue_due
+ * establishes (most buckets arrive sorted and only need the check). Pushes happen at epoch
+ * boundaries, where buckets may grow; popping never allocates.
+ */
+#ifndef HEBB_ENGINE_QUEUE_H
+#define HEBB_ENGINE_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  uint32_t *ev;
+  uint32_t n, cap;
+} hebb_bucket;
+
+typedef struct {
+  hebb_bucket *b;
+  uint32_t mask;     /* ring size - 1, ring size a power of two */
+  uint64_t now;      /* steps before now have been popped */
+  uint32_t *scratch; /* radix-sort buffer, as large as the largest bucket */
+  uint32_t scratch_cap;
+  uint64_t pushed; /* events pushed so far */
+} hebb_queue;
+
+/* A queue that can hold events up to HORIZON steps after the current step. */
+int hebb_queue_init(hebb_queue *q, uint32_t horizon, uint64_t now);
+void hebb_queue_free(hebb_queue *q);
+/* Schedules event EV at STEP, which must lie in [now, now + horizon]. 0 or HEBB_ENOMEM,
+ * HEBB_ERANGE for a step outside the ring. */
+int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev);
+/* The events due at STEP (== now), in ascending order. */
+const uint32_t *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n);
+/* Empties the bucket of STEP and advances now past it. */
+void hebb_queue_pop(hebb_queue *q, uint64_t step);
+/* Bytes held by the queue. */
+size_t hebb_queue_bytes(const hebb_queue *q);
+
+#endif

@@ -1,0 +1,94 @@
+/* rng.h - counter-based random numbers (Random123's Philox4x32-10).
+ *
+ * Invariant I1 of the design: a random number depends only on what it is for, never on
+ * which thread draws it or in what order. Each draw is keyed by the model seed and a
+ * counter made of (stream, id, index): the stream names the purpose (a projection's
+ * connectivity, its weights, a population's Poisson input, ...), the id a global neuron id,
+ * the index a step or a synapse ordinal. A hebb_rng walks one such (stream, id, index)
+ * sequence; within it, 2^16 blocks of four 32-bit words are available before the index
+ * part rolls over, so callers give each index its own sequence.
+ */
+#ifndef HEBB_ENGINE_RNG_H
+#define HEBB_ENGINE_RNG_H
+
+#include <Random123/philox.h>
+#include <math.h>
+#include <stdint.h>
+
+/* Streams: purpose << 16 | object id. Frozen: changing them changes every result. */
+enum {
+  HEBB_STREAM_INITIAL = 1, /* per population and state variable */
+  HEBB_STREAM_CONNECT = 2, /* per projection: which pairs are connected */
+  HEBB_STREAM_WEIGHT = 3,  /* per projection: weight of each synapse */
+  HEBB_STREAM_DELAY = 4,   /* per projection: delay of each synapse */
+  HEBB_STREAM_POISSON = 5, /* per population: Poisson generator spikes */
+};
+
+typedef struct {
+  philox4x32_key_t key;
+  philox4x32_ctr_t ctr;
+  philox4x32_ctr_t out;
+  int pos; /* next unused word of out; 4 = empty */
+} hebb_rng;
+
+static inline uint32_t hebb_stream(uint32_t purpose, uint32_t object) {
+  return purpose << 16 | (object & 0xffffu);
+}
+
+/* Starts the sequence (seed, stream, id, index). */
+static inline void hebb_rng_init(hebb_rng *r, uint64_t seed, uint32_t stream, uint32_t id,
+                                 uint64_t index) {
+  r->key.v[0] = (uint32_t)seed;
+  r->key.v[1] = (uint32_t)(seed >> 32);
+  uint64_t c = index << 16;
+  r->ctr.v[0] = id;
+  r->ctr.v[1] = (uint32_t)c;
+  r->ctr.v[2] = (uint32_t)(c >> 32);
+  r->ctr.v[3] = stream;
+  r->pos = 4;
+}
+
+/* The next 32 random bits of the sequence. */
+static inline uint32_t hebb_rng_u32(hebb_rng *r) {
+  if (r->pos == 4) {
+    r->out = philox4x32(r->ctr, r->key);
+    if (++r->ctr.v[1] == 0)
+      ++r->ctr.v[2];
+    r->pos = 0;
+  }
+  return r->out.v[r->pos++];
+}
+
+/* Uniform in [0, 1) with 53 random bits. */
+static inline double hebb_rng_uniform(hebb_rng *r) {
+  uint64_t a = hebb_rng_u32(r) >> 5, b = hebb_rng_u32(r) >> 6;
+  return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform integer in [0, n), n > 0 (64-bit multiply-shift; bias below n / 2^64). */
+static inline uint64_t hebb_rng_below(hebb_rng *r, uint64_t n) {
+  uint64_t x = (uint64_t)hebb_rng_u32(r) << 32 | hebb_rng_u32(r);
+  return (uint64_t)(((unsigned __int128)x * n) >> 64);
+}
+
+/* Standard normal by Box-Muller; one value per two uniforms, the partner discarded so that
+ * every draw consumes the same number of words. */
+static inline double hebb_rng_normal(hebb_rng *r) {
+  double u1 = 1.0 - hebb_rng_uniform(r); /* (0, 1] keeps log finite */
+  double u2 = hebb_rng_uniform(r);
+  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+/* Poisson count of mean lambda by inversion, given exp_neg_lambda = exp(-lambda)
+ * (lambda is small: a rate times one step). */
+static inline uint32_t hebb_rng_poisson(hebb_rng *r, double exp_neg_lambda) {
+  uint32_t k = 0;
+  double p = hebb_rng_uniform(r);
+  while (p > exp_neg_lambda) {
+    k++;
+    p *= hebb_rng_uniform(r);
+  }
+  return k;
+}
+
+#endif

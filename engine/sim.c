@@ -1,0 +1,1216 @@
+/* sim.c - the simulation: partitions, their construction, and the epoch loop.
+ *
+ * Neurons are dealt round-robin to P partitions (gid g lives on partition g mod P at local
+ * index g / P, so each population is a contiguous block of local indices on every
+ * partition). A partition owns its neurons' state, the synapses *onto* them grouped by
+ * (source gid, projection, delay), a calendar queue of pending group deliveries, and an
+ * outbox of the spikes it emitted. One OpenMP thread runs one partition, pinned to a core.
+ *
+ * Time runs in epochs of d_min steps (the smallest synaptic delay): inside an epoch no
+ * partition needs another's spikes, so partitions only meet at one barrier per epoch, after
+ * which each reads every outbox and queues the deliveries for its own synapses. Outboxes
+ * are double-buffered by epoch parity so the next epoch can start without a second barrier.
+ *
+ * Determinism (invariant I1): every random number is keyed by global ids (rng.h), synapses
+ * are generated per target (or per source / per pair) from their own streams, and a
+ * partition delivers the events of a step in ascending group id, which is the order
+ * (source gid, projection, delay) whatever the partitioning. Each neuron therefore sums its
+ * inputs in the same order on any number of threads.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "hebb.h"
+#include "model.h"
+#include "queue.h"
+#include "rng.h"
+
+#include <hwloc.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { PH_DELIVER, PH_UPDATE, PH_EXCHANGE, PH_BARRIER, PH_RECORD, PH_COUNT };
+static const char *const phase_names[PH_COUNT] = {"deliver", "update", "exchange",
+                                                  "barrier_wait", "record"};
+
+typedef struct {
+  uint64_t step; /* the step during which the spike was produced */
+  uint32_t gid;
+} spk;
+
+typedef struct {
+  spk *v;
+  size_t n, cap;
+} spkbuf;
+
+typedef struct {
+  hebb_sample *v;
+  size_t n, cap;
+} samplebuf;
+
+/* A dc_generator's current onto one local neuron, active in steps [on, off). */
+typedef struct {
+  uint32_t target;
+  double amp;
+  uint64_t on, off;
+} dcsrc;
+
+/* One population's neurons on one partition. */
+typedef struct {
+  int pop;
+  const hebb_pop *mp;
+  hebb_nm_consts k;
+  uint32_t l0, n;     /* local indices [l0, l0 + n) */
+  hebb_nm_state st;   /* views into the partition's arrays */
+  uint64_t **sg_step; /* spike_generator: production steps per neuron */
+  uint32_t *sg_n, *sg_pos;
+  uint64_t spikes;
+} block;
+
+/* A state recorder's share on one partition. */
+typedef struct {
+  const hebb_state_rec *r;
+  int blk;
+  uint32_t n;
+  uint32_t *local; /* index within the block */
+  uint32_t *index; /* index within the population */
+} staterec;
+
+typedef struct {
+  int id;
+  uint32_t n_local;
+  double *acc_ex, *acc_in, *i0, *v, *s_ex, *s_in;
+  double *refr;
+  uint32_t *spiked;
+  block *blocks;
+  int nblocks;
+  /* synapses onto this partition's neurons, grouped */
+  uint32_t *src_groups; /* [total neurons + 1]: groups of each source gid */
+  uint32_t ngroups;
+  uint32_t *grp_start; /* [ngroups + 1] into syn_* */
+  uint16_t *grp_delay;
+  uint8_t *grp_inh;
+  uint32_t *syn_tgt;
+  float *syn_w;
+  uint64_t nsyn;
+  hebb_queue q;
+  spkbuf out[2];
+  spkbuf rec;
+  samplebuf samples;
+  staterec *srec;
+  int nsrec;
+  dcsrc *dc;
+  size_t ndc;
+  uint64_t *dc_change;
+  size_t ndc_change, dc_pos;
+  double phase[PH_COUNT];
+  uint64_t syn_events;
+  int core;
+  int rc;
+  char msg[256];
+} partition;
+
+struct hebb_sim {
+  const hebb_model *m;
+  int P;
+  uint32_t epoch; /* steps per epoch = d_min */
+  uint64_t step;
+  partition *parts;
+  hwloc_topology_t topo;
+  bool pin;
+  double build_wall_s, sim_wall_s;
+  int failed;
+};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Growth of buffers. Outboxes and recorders grow amortised; a failure marks the partition. */
+
+static int spk_push(spkbuf *b, uint64_t step, uint32_t gid) {
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? 2 * b->cap : 1024;
+    spk *nv = realloc(b->v, cap * sizeof *nv);
+    if (!nv)
+      return HEBB_ENOMEM;
+    b->v = nv;
+    b->cap = cap;
+  }
+  b->v[b->n].step = step;
+  b->v[b->n].gid = gid;
+  b->n++;
+  return 0;
+}
+
+static int sample_push(samplebuf *b, hebb_sample s) {
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? 2 * b->cap : 1024;
+    hebb_sample *nv = realloc(b->v, cap * sizeof *nv);
+    if (!nv)
+      return HEBB_ENOMEM;
+    b->v = nv;
+    b->cap = cap;
+  }
+  b->v[b->n++] = s;
+  return 0;
+}
+
+static void part_fail(partition *pt, int rc, const char *what) {
+  if (pt->rc == 0) {
+    pt->rc = rc;
+    snprintf(pt->msg, sizeof pt->msg, "partition %d: %s: %s", pt->id, what, hebb_strerror(rc));
+  }
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Layout */
+
+static uint32_t local_begin(uint32_t gid0, int P, int p) {
+  /* the smallest l with l * P + p >= gid0 */
+  return gid0 <= (uint32_t)p ? 0 : (gid0 - (uint32_t)p + (uint32_t)P - 1) / (uint32_t)P;
+}
+
+static uint32_t part_gid(const partition *pt, int P, uint32_t local) {
+  return local * (uint32_t)P + (uint32_t)pt->id;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Random values */
+
+static double draw(hebb_rng *r, hebb_dist d) {
+  switch (d.kind) {
+  case HEBB_DIST_UNIFORM:
+    return d.a + (d.b - d.a) * hebb_rng_uniform(r);
+  case HEBB_DIST_NORMAL:
+    return d.a + d.b * hebb_rng_normal(r);
+  case HEBB_DIST_NORMAL_CLIPPED:
+    for (;;) {
+      double x = d.a + d.b * hebb_rng_normal(r);
+      if (x >= d.lo && x <= d.hi)
+        return x;
+    }
+  default:
+    return d.a;
+  }
+}
+
+/* The value of distribution D for element (id, index) of STREAM. */
+static double draw_keyed(uint64_t seed, uint32_t stream, uint32_t id, uint64_t index, hebb_dist d) {
+  if (d.kind == HEBB_DIST_CONSTANT)
+    return d.a;
+  hebb_rng r;
+  hebb_rng_init(&r, seed, stream, id, index);
+  return draw(&r, d);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Neuron state */
+
+static int build_neurons(hebb_sim *s, partition *pt) {
+  const hebb_model *m = s->m;
+  const int P = s->P;
+  uint32_t N = (uint32_t)m->total_neurons;
+  pt->n_local = N > (uint32_t)pt->id ? (N - (uint32_t)pt->id + (uint32_t)P - 1) / (uint32_t)P : 0;
+  size_t n = pt->n_local ? pt->n_local : 1;
+  pt->acc_ex = calloc(n, sizeof(double));
+  pt->acc_in = calloc(n, sizeof(double));
+  pt->i0 = calloc(n, sizeof(double));
+  pt->v = calloc(n, sizeof(double));
+  pt->s_ex = calloc(n, sizeof(double));
+  pt->s_in = calloc(n, sizeof(double));
+  pt->refr = calloc(n, sizeof(double));
+  pt->spiked = calloc(n, sizeof(uint32_t));
+  pt->blocks = calloc((size_t)m->npops, sizeof(block));
+  if (!pt->acc_ex || !pt->acc_in || !pt->i0 || !pt->v || !pt->s_ex || !pt->s_in || !pt->refr ||
+      !pt->spiked || !pt->blocks)
+    return HEBB_ENOMEM;
+  for (int i = 0; i < m->npops; i++) {
+    const hebb_pop *mp = &m->pops[i];
+    block *b = &pt->blocks[pt->nblocks++];
+    b->pop = i;
+    b->mp = mp;
+    b->l0 = local_begin(mp->gid0, P, pt->id);
+    b->n = local_begin(mp->gid0 + mp->size, P, pt->id) - b->l0;
+    char msg[160];
+    if (hebb_nm_prepare(mp->desc, mp->params, mp->options[0], m->dt, &b->k, msg, sizeof msg)) {
+      snprintf(pt->msg, sizeof pt->msg, "population '%s': %s", mp->name, msg);
+      return HEBB_ERANGE;
+    }
+    b->st.n = b->n;
+    b->st.v = pt->v + b->l0;
+    b->st.s_ex = pt->s_ex + b->l0;
+    b->st.s_in = pt->s_in + b->l0;
+    b->st.i_0 = pt->i0 + b->l0;
+    b->st.refr = pt->refr + b->l0;
+    double *vars[HEBB_MAX_STATES] = {b->st.v, b->st.s_ex, b->st.s_in, NULL};
+    for (size_t v = 0; v < mp->desc->nstates; v++) {
+      hebb_dist d = mp->initial[v];
+      if (isnan(d.a) && d.kind == HEBB_DIST_CONSTANT)
+        d.a = b->k.e_l; /* V_m starts at E_L, as in NEST */
+      /* psc models keep V relative to E_L */
+      double shift = (v == 0 && mp->desc->kind != HEBB_NM_IAF_COND_EXP) ? b->k.e_l : 0.0;
+      uint32_t stream = hebb_stream(HEBB_STREAM_INITIAL, (uint32_t)(i * HEBB_MAX_STATES + (int)v));
+      for (uint32_t l = 0; l < b->n; l++) {
+        uint32_t gid = part_gid(pt, P, b->l0 + l);
+        vars[v][l] = draw_keyed(m->seed, stream, gid, 0, d) - shift;
+      }
+    }
+    if (mp->desc->kind == HEBB_NM_SPIKE_GENERATOR && b->n) {
+      b->sg_step = calloc(b->n, sizeof *b->sg_step);
+      b->sg_n = calloc(b->n, sizeof *b->sg_n);
+      b->sg_pos = calloc(b->n, sizeof *b->sg_pos);
+      if (!b->sg_step || !b->sg_n || !b->sg_pos)
+        return HEBB_ENOMEM;
+      for (uint32_t l = 0; l < b->n; l++) {
+        uint32_t idx = part_gid(pt, P, b->l0 + l) - mp->gid0;
+        size_t cnt = mp->n_spike_times[idx];
+        if (!cnt)
+          continue;
+        b->sg_step[l] = malloc(cnt * sizeof(uint64_t));
+        if (!b->sg_step[l])
+          return HEBB_ENOMEM;
+        /* a spike stamped t is produced during the step that ends at t */
+        for (size_t j = 0; j < cnt; j++)
+          b->sg_step[l][j] = (uint64_t)llround(mp->spike_times[idx][j] / m->dt) - 1;
+        b->sg_n[l] = (uint32_t)cnt;
+      }
+    }
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Connectivity */
+
+typedef struct {
+  uint32_t src; /* gid */
+  uint32_t tgt; /* local index */
+  float w;
+  uint16_t delay;
+  uint16_t proj;
+} synrec;
+
+typedef struct {
+  synrec *v;
+  size_t n, cap;
+} synbuf;
+
+typedef struct {
+  const hebb_model *m;
+  const hebb_proj *pj;
+  int proj;
+  partition *pt;
+  int P;
+  synbuf *out;
+  bool cond; /* conductance target: |w| */
+  int rc;
+} genctx;
+
+static void emit(genctx *g, uint32_t src_gid, uint32_t tgt_local, uint64_t ordinal) {
+  if (g->rc)
+    return;
+  synbuf *b = g->out;
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? 2 * b->cap : 4096;
+    synrec *nv = realloc(b->v, cap * sizeof *nv);
+    if (!nv) {
+      g->rc = HEBB_ENOMEM;
+      return;
+    }
+    b->v = nv;
+    b->cap = cap;
+  }
+  const hebb_model *m = g->m;
+  uint32_t tgt_gid = part_gid(g->pt, g->P, tgt_local);
+  double w = draw_keyed(m->seed, hebb_stream(HEBB_STREAM_WEIGHT, (uint32_t)g->proj), tgt_gid,
+                        ordinal, g->pj->spec.weight);
+  double d = draw_keyed(m->seed, hebb_stream(HEBB_STREAM_DELAY, (uint32_t)g->proj), tgt_gid,
+                        ordinal, g->pj->spec.delay_ms);
+  uint32_t ds = hebb__delay_steps(d, m->dt);
+  if (ds < 1)
+    ds = 1;
+  synrec *r = &b->v[b->n++];
+  r->src = src_gid;
+  r->tgt = tgt_local;
+  r->w = (float)(g->cond ? fabs(w) : w);
+  r->delay = (uint16_t)ds;
+  r->proj = (uint16_t)g->proj;
+}
+
+/* Bit set used to refuse multapses while drawing. */
+typedef struct {
+  uint64_t *bits;
+  uint32_t *set;
+  size_t nset;
+} drawnset;
+
+static bool drawn_test_set(drawnset *d, uint64_t x) {
+  uint64_t mask = 1ull << (x & 63);
+  if (d->bits[x >> 6] & mask)
+    return true;
+  d->bits[x >> 6] |= mask;
+  d->set[d->nset++] = (uint32_t)x;
+  return false;
+}
+
+static void drawn_clear(drawnset *d) {
+  for (size_t i = 0; i < d->nset; i++)
+    d->bits[d->set[i] >> 6] = 0;
+  d->nset = 0;
+}
+
+static int drawn_init(drawnset *d, uint64_t universe, uint64_t draws) {
+  d->bits = calloc(universe / 64 + 1, sizeof(uint64_t));
+  d->set = malloc((draws + 1) * sizeof(uint32_t));
+  d->nset = 0;
+  return d->bits && d->set ? 0 : HEBB_ENOMEM;
+}
+
+static void drawn_free(drawnset *d) {
+  free(d->bits);
+  free(d->set);
+}
+
+/* Generates projection PROJ's synapses onto this partition. Per-target rules draw from the
+ * target's stream; fixed_outdegree from each source's; fixed_total_number from one
+ * sequence that every partition walks in full, keeping its own targets. */
+static int generate(hebb_sim *s, partition *pt, int proj, synbuf *out) {
+  const hebb_model *m = s->m;
+  const hebb_proj *pj = &m->projs[proj];
+  const hebb_projection_spec *sp = &pj->spec;
+  const hebb_pop *src = &m->pops[sp->source], *tgt = &m->pops[sp->target];
+  const block *tb = &pt->blocks[sp->target];
+  genctx g = {m, pj, proj, pt, s->P, out, tgt->desc->kind == HEBB_NM_IAF_COND_EXP, 0};
+  const uint32_t ns = src->size, nt = tgt->size;
+  const bool same = sp->source == sp->target;
+  const uint32_t cstream = hebb_stream(HEBB_STREAM_CONNECT, (uint32_t)proj);
+  hebb_rng r;
+  drawnset ds = {0};
+  int rc = 0;
+
+  switch (sp->rule) {
+  case HEBB_CONN_ALL_TO_ALL:
+    for (uint32_t l = 0; l < tb->n && !g.rc; l++) {
+      uint32_t tg = part_gid(pt, s->P, tb->l0 + l);
+      uint64_t ord = 0;
+      for (uint32_t j = 0; j < ns; j++)
+        if (!(same && !sp->allow_autapses && src->gid0 + j == tg))
+          emit(&g, src->gid0 + j, tb->l0 + l, ord++);
+    }
+    break;
+  case HEBB_CONN_ONE_TO_ONE:
+    for (uint32_t l = 0; l < tb->n; l++) {
+      uint32_t idx = part_gid(pt, s->P, tb->l0 + l) - tgt->gid0;
+      if (!(same && !sp->allow_autapses))
+        emit(&g, src->gid0 + idx, tb->l0 + l, 0);
+    }
+    break;
+  case HEBB_CONN_PAIRWISE_BERNOULLI: {
+    /* geometric skipping: the gap to the next connected source is Geometric(p) */
+    double lq = log1p(-sp->p);
+    for (uint32_t l = 0; l < tb->n && !g.rc && sp->p > 0; l++) {
+      uint32_t tg = part_gid(pt, s->P, tb->l0 + l);
+      hebb_rng_init(&r, m->seed, cstream, tg, 0);
+      uint64_t ord = 0;
+      double j = -1;
+      for (;;) {
+        if (sp->p >= 1) {
+          j += 1;
+        } else {
+          double u = hebb_rng_uniform(&r);
+          j += 1 + floor(log1p(-u) / lq);
+        }
+        if (j >= ns)
+          break;
+        uint32_t sg = src->gid0 + (uint32_t)j;
+        if (!(same && !sp->allow_autapses && sg == tg))
+          emit(&g, sg, tb->l0 + l, ord++);
+      }
+    }
+    break;
+  }
+  case HEBB_CONN_FIXED_INDEGREE:
+    if ((rc = drawn_init(&ds, ns, sp->allow_multapses ? 0 : sp->n)))
+      break;
+    for (uint32_t l = 0; l < tb->n && !g.rc; l++) {
+      uint32_t tg = part_gid(pt, s->P, tb->l0 + l);
+      hebb_rng_init(&r, m->seed, cstream, tg, 0);
+      for (uint64_t k = 0; k < sp->n; k++) {
+        uint32_t j;
+        for (;;) {
+          j = (uint32_t)hebb_rng_below(&r, ns);
+          if (same && !sp->allow_autapses && src->gid0 + j == tg)
+            continue;
+          if (!sp->allow_multapses && drawn_test_set(&ds, j))
+            continue;
+          break;
+        }
+        emit(&g, src->gid0 + j, tb->l0 + l, k);
+      }
+      drawn_clear(&ds);
+    }
+    break;
+  case HEBB_CONN_FIXED_OUTDEGREE: {
+    uint64_t *ord = calloc(tb->n ? tb->n : 1, sizeof *ord);
+    if (!ord || (rc = drawn_init(&ds, nt, sp->allow_multapses ? 0 : sp->n))) {
+      free(ord);
+      rc = HEBB_ENOMEM;
+      break;
+    }
+    for (uint32_t j = 0; j < ns && !g.rc; j++) {
+      uint32_t sg = src->gid0 + j;
+      hebb_rng_init(&r, m->seed, cstream, sg, 0);
+      for (uint64_t k = 0; k < sp->n; k++) {
+        uint32_t t;
+        for (;;) {
+          t = (uint32_t)hebb_rng_below(&r, nt);
+          if (same && !sp->allow_autapses && tgt->gid0 + t == sg)
+            continue;
+          if (!sp->allow_multapses && drawn_test_set(&ds, t))
+            continue;
+          break;
+        }
+        uint32_t tg = tgt->gid0 + t;
+        if (tg % (uint32_t)s->P == (uint32_t)pt->id) {
+          uint32_t l = tg / (uint32_t)s->P;
+          emit(&g, sg, l, ord[l - tb->l0]++);
+        }
+      }
+      drawn_clear(&ds);
+    }
+    free(ord);
+    break;
+  }
+  case HEBB_CONN_FIXED_TOTAL_NUMBER: {
+    uint64_t *ord = calloc(tb->n ? tb->n : 1, sizeof *ord);
+    if (!ord) {
+      rc = HEBB_ENOMEM;
+      break;
+    }
+    hebb_rng_init(&r, m->seed, cstream, 0, 0);
+    for (uint64_t k = 0; k < sp->n && !g.rc; k++) {
+      uint32_t j, t;
+      do {
+        j = (uint32_t)hebb_rng_below(&r, ns);
+        t = (uint32_t)hebb_rng_below(&r, nt);
+      } while (same && !sp->allow_autapses && j == t);
+      uint32_t tg = tgt->gid0 + t;
+      if (tg % (uint32_t)s->P == (uint32_t)pt->id) {
+        uint32_t l = tg / (uint32_t)s->P;
+        emit(&g, src->gid0 + j, l, ord[l - tb->l0]++);
+      }
+    }
+    free(ord);
+    break;
+  }
+  }
+  drawn_free(&ds);
+  return rc ? rc : g.rc;
+}
+
+/* Orders a (source, projection) run by delay then target, keeping generation order among
+ * equals (ties carry the creation order of multapses, which is partition-independent). */
+static int cmp_run(const void *a, const void *b) {
+  const synrec *x = a, *y = b;
+  if (x->delay != y->delay)
+    return x->delay < y->delay ? -1 : 1;
+  if (x->tgt != y->tgt)
+    return x->tgt < y->tgt ? -1 : 1;
+  return 0;
+}
+
+static void sort_run(synrec *v, size_t n, synrec *tmp) {
+  size_t i = 1;
+  while (i < n && cmp_run(&v[i - 1], &v[i]) <= 0)
+    i++;
+  if (i >= n)
+    return;
+  /* stable merge sort, so that equal (delay, target) keep their order */
+  for (size_t width = 1; width < n; width *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * width) {
+      size_t mid = lo + width < n ? lo + width : n;
+      size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+      size_t a = lo, b = mid, o = lo;
+      while (a < mid && b < hi)
+        tmp[o++] = cmp_run(&v[b], &v[a]) < 0 ? v[b++] : v[a++];
+      while (a < mid)
+        tmp[o++] = v[a++];
+      while (b < hi)
+        tmp[o++] = v[b++];
+    }
+    memcpy(v, tmp, n * sizeof *v);
+  }
+}
+
+/* dc_generator projections become piecewise-constant currents, not synapses. */
+static int add_dc(hebb_sim *s, partition *pt, const synbuf *b) {
+  const hebb_model *m = s->m;
+  dcsrc *nd = realloc(pt->dc, (pt->ndc + b->n + 1) * sizeof *nd);
+  if (!nd)
+    return HEBB_ENOMEM;
+  pt->dc = nd;
+  for (size_t i = 0; i < b->n; i++) {
+    const synrec *r = &b->v[i];
+    const hebb_pop *src = &m->pops[m->projs[r->proj].spec.source];
+    const double *p = src->params;
+    dcsrc *d = &pt->dc[pt->ndc++];
+    d->target = r->tgt;
+    d->amp = p[DC_amplitude] * (double)r->w;
+    d->on = (uint64_t)llround(fmax(p[DC_start], 0.0) / m->dt) + r->delay - 1;
+    d->off = isinf(p[DC_stop]) ? UINT64_MAX : (uint64_t)llround(p[DC_stop] / m->dt) + r->delay - 1;
+  }
+  return 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmp_dc(const void *a, const void *b) {
+  const dcsrc *x = a, *y = b;
+  return (x->target > y->target) - (x->target < y->target);
+}
+
+static int build_dc_schedule(partition *pt) {
+  /* stable order by target: mergesort-free since qsort is not stable; entries of a target
+   * were appended in (projection, ordinal) order, so sort by target with the index as tie */
+  if (!pt->ndc)
+    return 0;
+  for (size_t i = 1; i < pt->ndc; i++) {
+    dcsrc x = pt->dc[i];
+    size_t j = i;
+    while (j > 0 && cmp_dc(&pt->dc[j - 1], &x) > 0) {
+      pt->dc[j] = pt->dc[j - 1];
+      j--;
+    }
+    pt->dc[j] = x;
+  }
+  pt->dc_change = malloc(2 * pt->ndc * sizeof(uint64_t));
+  if (!pt->dc_change)
+    return HEBB_ENOMEM;
+  size_t n = 0;
+  for (size_t i = 0; i < pt->ndc; i++) {
+    pt->dc_change[n++] = pt->dc[i].on;
+    if (pt->dc[i].off != UINT64_MAX)
+      pt->dc_change[n++] = pt->dc[i].off;
+  }
+  qsort(pt->dc_change, n, sizeof(uint64_t), cmp_u64);
+  size_t u = 0;
+  for (size_t i = 0; i < n; i++)
+    if (u == 0 || pt->dc_change[i] != pt->dc_change[u - 1])
+      pt->dc_change[u++] = pt->dc_change[i];
+  pt->ndc_change = u;
+  return 0;
+}
+
+static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
+  const hebb_model *m = s->m;
+  synbuf all = {0};
+  int rc = 0;
+  for (int p = 0; p < m->nprojs && !rc; p++) {
+    bool dc = m->pops[m->projs[p].spec.source].desc->kind == HEBB_NM_DC_GENERATOR;
+    if (dc) {
+      synbuf tmp = {0};
+      rc = generate(s, pt, p, &tmp);
+      if (!rc)
+        rc = add_dc(s, pt, &tmp);
+      free(tmp.v);
+    } else {
+      rc = generate(s, pt, p, &all);
+    }
+  }
+  if (!rc)
+    rc = build_dc_schedule(pt);
+  if (rc) {
+    free(all.v);
+    return rc;
+  }
+  const uint32_t N = (uint32_t)m->total_neurons;
+  pt->nsyn = all.n;
+  pt->src_groups = calloc((size_t)N + 1, sizeof(uint32_t));
+  uint32_t *count = calloc((size_t)N + 1, sizeof(uint32_t));
+  synrec *sorted = malloc((all.n ? all.n : 1) * sizeof *sorted);
+  if (!pt->src_groups || !count || !sorted) {
+    free(count);
+    free(sorted);
+    free(all.v);
+    return HEBB_ENOMEM;
+  }
+  /* stable counting sort by source gid keeps (projection, generation) order within it */
+  for (size_t i = 0; i < all.n; i++)
+    count[all.v[i].src + 1]++;
+  for (uint32_t i = 0; i < N; i++)
+    count[i + 1] += count[i];
+  for (size_t i = 0; i < all.n; i++)
+    sorted[count[all.v[i].src]++] = all.v[i];
+  /* each (source, projection) run ordered by delay, then target */
+  size_t i = 0;
+  while (i < all.n) {
+    size_t j = i + 1;
+    while (j < all.n && sorted[j].src == sorted[i].src && sorted[j].proj == sorted[i].proj)
+      j++;
+    if (j - i > 1)
+      sort_run(sorted + i, j - i, all.v);
+    i = j;
+  }
+  free(all.v);
+  /* groups: maximal runs of equal (source, projection, delay) */
+  uint32_t ng = 0;
+  for (size_t k = 0; k < pt->nsyn; k++)
+    if (k == 0 || sorted[k].src != sorted[k - 1].src || sorted[k].proj != sorted[k - 1].proj ||
+        sorted[k].delay != sorted[k - 1].delay)
+      ng++;
+  pt->ngroups = ng;
+  pt->grp_start = malloc(((size_t)ng + 1) * sizeof(uint32_t));
+  pt->grp_delay = malloc((ng ? ng : 1) * sizeof(uint16_t));
+  pt->grp_inh = malloc(ng ? ng : 1);
+  pt->syn_tgt = malloc((pt->nsyn ? pt->nsyn : 1) * sizeof(uint32_t));
+  pt->syn_w = malloc((pt->nsyn ? pt->nsyn : 1) * sizeof(float));
+  if (!pt->grp_start || !pt->grp_delay || !pt->grp_inh || !pt->syn_tgt || !pt->syn_w) {
+    free(count);
+    free(sorted);
+    return HEBB_ENOMEM;
+  }
+  memset(count, 0, ((size_t)N + 1) * sizeof(uint32_t));
+  uint32_t g = 0;
+  for (size_t k = 0; k < pt->nsyn; k++) {
+    const synrec *r = &sorted[k];
+    if (k == 0 || r->src != sorted[k - 1].src || r->proj != sorted[k - 1].proj ||
+        r->delay != sorted[k - 1].delay) {
+      pt->grp_start[g] = (uint32_t)k;
+      pt->grp_delay[g] = r->delay;
+      pt->grp_inh[g] = m->projs[r->proj].inhibitory;
+      count[r->src + 1]++;
+      if (r->delay > *max_delay)
+        *max_delay = r->delay;
+      g++;
+    }
+    pt->syn_tgt[k] = r->tgt;
+    pt->syn_w[k] = r->w;
+  }
+  pt->grp_start[ng] = (uint32_t)pt->nsyn;
+  for (uint32_t k = 0; k < N; k++)
+    count[k + 1] += count[k];
+  memcpy(pt->src_groups, count, ((size_t)N + 1) * sizeof(uint32_t));
+  free(count);
+  free(sorted);
+  return 0;
+}
+
+static int build_recorders(hebb_sim *s, partition *pt) {
+  const hebb_model *m = s->m;
+  if (!m->nrecs)
+    return 0;
+  pt->srec = calloc((size_t)m->nrecs, sizeof *pt->srec);
+  if (!pt->srec)
+    return HEBB_ENOMEM;
+  pt->nsrec = m->nrecs;
+  for (int i = 0; i < m->nrecs; i++) {
+    const hebb_state_rec *r = &m->recs[i];
+    staterec *sr = &pt->srec[i];
+    const block *b = &pt->blocks[r->pop];
+    sr->r = r;
+    sr->blk = r->pop;
+    sr->local = malloc((r->n ? r->n : 1) * sizeof(uint32_t));
+    sr->index = malloc((r->n ? r->n : 1) * sizeof(uint32_t));
+    if (!sr->local || !sr->index)
+      return HEBB_ENOMEM;
+    for (size_t k = 0; k < r->n; k++) {
+      uint32_t gid = b->mp->gid0 + r->indices[k];
+      if (gid % (uint32_t)s->P == (uint32_t)pt->id) {
+        sr->local[sr->n] = gid / (uint32_t)s->P - b->l0;
+        sr->index[sr->n] = r->indices[k];
+        sr->n++;
+      }
+    }
+  }
+  return 0;
+}
+
+static void free_partition(partition *pt) {
+  free(pt->acc_ex);
+  free(pt->acc_in);
+  free(pt->i0);
+  free(pt->v);
+  free(pt->s_ex);
+  free(pt->s_in);
+  free(pt->refr);
+  free(pt->spiked);
+  for (int i = 0; i < pt->nblocks; i++) {
+    block *b = &pt->blocks[i];
+    if (b->sg_step)
+      for (uint32_t l = 0; l < b->n; l++)
+        free(b->sg_step[l]);
+    free(b->sg_step);
+    free(b->sg_n);
+    free(b->sg_pos);
+  }
+  free(pt->blocks);
+  free(pt->src_groups);
+  free(pt->grp_start);
+  free(pt->grp_delay);
+  free(pt->grp_inh);
+  free(pt->syn_tgt);
+  free(pt->syn_w);
+  hebb_queue_free(&pt->q);
+  free(pt->out[0].v);
+  free(pt->out[1].v);
+  free(pt->rec.v);
+  free(pt->samples.v);
+  for (int i = 0; i < pt->nsrec; i++) {
+    free(pt->srec[i].local);
+    free(pt->srec[i].index);
+  }
+  free(pt->srec);
+  free(pt->dc);
+  free(pt->dc_change);
+}
+
+/* Binds the calling thread to core TID mod cores; returns the core or -1. */
+static int pin_thread(hwloc_topology_t topo, int tid) {
+  int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+  hwloc_obj_type_t type = HWLOC_OBJ_CORE;
+  if (ncores <= 0) {
+    ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    type = HWLOC_OBJ_PU;
+  }
+  if (ncores <= 0)
+    return -1;
+  hwloc_obj_t obj = hwloc_get_obj_by_type(topo, type, (unsigned)(tid % ncores));
+  if (!obj || !obj->cpuset)
+    return -1;
+  hwloc_cpuset_t set = hwloc_bitmap_dup(obj->cpuset);
+  if (!set)
+    return -1;
+  hwloc_bitmap_singlify(set);
+  int rc = hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD);
+  hwloc_bitmap_free(set);
+  return rc == 0 ? tid % ncores : -1;
+}
+
+hebb_sim_options hebb_sim_options_default(void) {
+  hebb_sim_options o = {0, true};
+  return o;
+}
+
+void hebb_sim_free(hebb_sim *s) {
+  if (!s)
+    return;
+  if (s->parts)
+    for (int p = 0; p < s->P; p++)
+      free_partition(&s->parts[p]);
+  free(s->parts);
+  if (s->topo)
+    hwloc_topology_destroy(s->topo);
+  free(s);
+}
+
+int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **out) {
+  *out = NULL;
+  double t0 = now_s();
+  hebb_sim_options o = opt ? *opt : hebb_sim_options_default();
+  int P = o.threads > 0 ? o.threads : m->threads > 0 ? m->threads : omp_get_num_procs();
+  if (P < 1 || P > 4096)
+    return hebb__model_fail(m, HEBB_ERANGE, "threads", "threads must be 1 to 4096, got %d", P);
+  if (m->npops == 0)
+    return hebb__model_fail(m, HEBB_EINVAL, "populations", "the model has no populations");
+  hebb_sim *s = calloc(1, sizeof *s);
+  if (!s)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  s->m = m;
+  s->P = P;
+  s->pin = o.pin;
+  s->parts = calloc((size_t)P, sizeof *s->parts);
+  if (!s->parts) {
+    hebb_sim_free(s);
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  }
+  if (s->pin) {
+    if (hwloc_topology_init(&s->topo) || hwloc_topology_load(s->topo)) {
+      hebb_sim_free(s);
+      return hebb__model_fail(m, HEBB_ETOPO, "", "cannot read the hardware topology (hwloc)");
+    }
+  }
+  /* The epoch is the smallest spike-carrying delay, capped so that a network without
+   * synapses still flushes its outboxes regularly. */
+  uint32_t dmin = 1024;
+  for (int i = 0; i < m->nprojs; i++)
+    if (m->pops[m->projs[i].spec.source].desc->kind != HEBB_NM_DC_GENERATOR &&
+        m->projs[i].delay_min_steps < dmin)
+      dmin = m->projs[i].delay_min_steps;
+  s->epoch = dmin ? dmin : 1;
+
+  int nthreads = 0;
+  omp_set_dynamic(0);
+#pragma omp parallel num_threads(P)
+  {
+    int tid = omp_get_thread_num();
+#pragma omp single
+    nthreads = omp_get_num_threads();
+    if (nthreads == P) {
+      partition *pt = &s->parts[tid];
+      pt->id = tid;
+      pt->core = s->pin ? pin_thread(s->topo, tid) : -1;
+      uint32_t max_delay = 1;
+      int rc = build_neurons(s, pt);
+      if (!rc)
+        rc = build_synapses(s, pt, &max_delay);
+      if (!rc)
+        rc = build_recorders(s, pt);
+      /* deliveries are queued at an epoch's end for up to max_delay steps later */
+      if (!rc)
+        rc = hebb_queue_init(&pt->q, max_delay + s->epoch, 0);
+      if (rc && !pt->msg[0])
+        snprintf(pt->msg, sizeof pt->msg, "building partition %d: %s", tid, hebb_strerror(rc));
+      pt->rc = rc;
+    }
+  }
+  if (nthreads != P) {
+    hebb_sim_free(s);
+    return hebb__model_fail(m, HEBB_ERANGE, "threads",
+                            "asked for %d threads but OpenMP provides %d (OMP_THREAD_LIMIT?)", P,
+                            nthreads);
+  }
+  for (int p = 0; p < P; p++) {
+    if (s->parts[p].rc) {
+      int rc = s->parts[p].rc;
+      hebb__model_fail(m, rc, "", "%s", s->parts[p].msg);
+      hebb_sim_free(s);
+      return rc;
+    }
+  }
+  s->build_wall_s = now_s() - t0;
+  *out = s;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* The run loop */
+
+static void deliver(partition *pt, uint64_t n) {
+  size_t ne;
+  const uint32_t *ev = hebb_queue_due(&pt->q, n, &ne);
+  const uint32_t *restrict tgt = pt->syn_tgt;
+  const float *restrict w = pt->syn_w;
+  uint64_t events = 0;
+  for (size_t e = 0; e < ne; e++) {
+    uint32_t g = ev[e];
+    double *restrict acc = pt->grp_inh[g] ? pt->acc_in : pt->acc_ex;
+    uint32_t a = pt->grp_start[g], b = pt->grp_start[g + 1];
+    for (uint32_t k = a; k < b; k++)
+      acc[tgt[k]] += (double)w[k];
+    events += b - a;
+  }
+  pt->syn_events += events;
+  hebb_queue_pop(&pt->q, n);
+}
+
+static void apply_dc(partition *pt, uint64_t n) {
+  if (pt->dc_pos >= pt->ndc_change || pt->dc_change[pt->dc_pos] != n)
+    return;
+  /* recompute every dc target from scratch so the sum never carries rounding from
+   * earlier switches; entries are sorted by target, in a fixed order within it */
+  for (size_t i = 0; i < pt->ndc; i++)
+    pt->i0[pt->dc[i].target] = 0.0;
+  for (size_t i = 0; i < pt->ndc; i++)
+    if (pt->dc[i].on <= n && n < pt->dc[i].off)
+      pt->i0[pt->dc[i].target] += pt->dc[i].amp;
+  pt->dc_pos++;
+}
+
+/* Puts a spike produced in step N into the outbox and, if recorded, the spike record. */
+static void emit_spike(partition *pt, const hebb_pop *mp, spkbuf *out, uint64_t n, uint32_t gid) {
+  if (spk_push(out, n, gid) || (mp->record_spikes && spk_push(&pt->rec, n + 1, gid)))
+    part_fail(pt, HEBB_ENOMEM, "spike buffer");
+}
+
+static void update(hebb_sim *s, partition *pt, uint64_t n) {
+  const hebb_model *m = s->m;
+  const uint32_t P = (uint32_t)s->P;
+  spkbuf *out = &pt->out[(n / s->epoch) & 1];
+  apply_dc(pt, n);
+  for (int i = 0; i < pt->nblocks; i++) {
+    block *b = &pt->blocks[i];
+    uint32_t ns = 0;
+    const hebb_pop *mp = b->mp;
+    switch (mp->desc->kind) {
+    case HEBB_NM_POISSON_GENERATOR:
+      if (n >= b->k.start_step && n < b->k.stop_step) {
+        uint32_t stream = hebb_stream(HEBB_STREAM_POISSON, (uint32_t)b->pop);
+        for (uint32_t l = 0; l < b->n; l++) {
+          hebb_rng r;
+          uint32_t gid = (b->l0 + l) * P + (uint32_t)pt->id;
+          hebb_rng_init(&r, m->seed, stream, gid, n);
+          /* several spikes in one step are emitted as copies: multiplicity */
+          for (uint32_t k = hebb_rng_poisson(&r, b->k.exp_neg_lambda); k > 0; k--) {
+            emit_spike(pt, mp, out, n, gid);
+            b->spikes++;
+          }
+        }
+      }
+      break;
+    case HEBB_NM_SPIKE_GENERATOR:
+      for (uint32_t l = 0; l < b->n; l++)
+        while (b->sg_pos[l] < b->sg_n[l] && b->sg_step[l][b->sg_pos[l]] == n) {
+          b->sg_pos[l]++;
+          emit_spike(pt, mp, out, n, (b->l0 + l) * P + (uint32_t)pt->id);
+          b->spikes++;
+        }
+      break;
+    case HEBB_NM_DC_GENERATOR:
+      break;
+    default:
+      ns = hebb_nm_update(mp->desc, &b->k, mp->params, &b->st, pt->acc_ex + b->l0,
+                          pt->acc_in + b->l0, pt->spiked);
+    }
+    for (uint32_t q = 0; q < ns; q++)
+      emit_spike(pt, mp, out, n, (b->l0 + pt->spiked[q]) * P + (uint32_t)pt->id);
+    b->spikes += ns;
+  }
+}
+
+static void record_state(hebb_sim *s, partition *pt, uint64_t n) {
+  for (int i = 0; i < pt->nsrec; i++) {
+    staterec *sr = &pt->srec[i];
+    if ((n + 1) % sr->r->interval_steps)
+      continue;
+    const block *b = &pt->blocks[sr->blk];
+    double shift = (sr->r->var == 0 && b->mp->desc->kind != HEBB_NM_IAF_COND_EXP) ? b->k.e_l : 0;
+    const double *arr = sr->r->var == 0 ? b->st.v : sr->r->var == 1 ? b->st.s_ex : b->st.s_in;
+    for (uint32_t k = 0; k < sr->n; k++) {
+      hebb_sample smp = {n + 1, (uint32_t)sr->r->pop, sr->index[k], (uint32_t)sr->r->var,
+                         arr[sr->local[k]] + shift};
+      if (sample_push(&pt->samples, smp))
+        part_fail(pt, HEBB_ENOMEM, "state recorder");
+    }
+  }
+  (void)s;
+}
+
+/* Queues the deliveries of every partition's spikes of epoch E onto this partition. */
+static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
+  for (int q = 0; q < s->P; q++) {
+    const spkbuf *ob = &s->parts[q].out[e & 1];
+    for (size_t i = 0; i < ob->n; i++) {
+      uint32_t gid = ob->v[i].gid;
+      uint32_t a = pt->src_groups[gid], b = pt->src_groups[gid + 1];
+      for (uint32_t g = a; g < b; g++)
+        if (hebb_queue_push(&pt->q, ob->v[i].step + pt->grp_delay[g], g))
+          part_fail(pt, HEBB_ENOMEM, "event queue");
+    }
+  }
+}
+
+static void run_partition(hebb_sim *s, partition *pt, uint64_t from, uint64_t to) {
+  const uint32_t E = s->epoch;
+  double t = now_s();
+  for (uint64_t n = from; n < to; n++) {
+    if (n % E == 0)
+      pt->out[(n / E) & 1].n = 0; /* everyone read it during the previous epoch's exchange */
+    deliver(pt, n);
+    double t1 = now_s();
+    pt->phase[PH_DELIVER] += t1 - t;
+    update(s, pt, n);
+    double t2 = now_s();
+    pt->phase[PH_UPDATE] += t2 - t1;
+    record_state(s, pt, n);
+    t = now_s();
+    pt->phase[PH_RECORD] += t - t2;
+    if ((n + 1) % E == 0) {
+#pragma omp barrier
+      double t3 = now_s();
+      pt->phase[PH_BARRIER] += t3 - t;
+      exchange(s, pt, n / E);
+      t = now_s();
+      pt->phase[PH_EXCHANGE] += t - t3;
+    }
+  }
+}
+
+int hebb_sim_run_until(hebb_sim *s, double t_ms) {
+  if (s->failed)
+    return HEBB_ESTATE;
+  double steps = t_ms / s->m->dt;
+  if (!(steps >= 0) || steps > 9e15)
+    return HEBB_ERANGE;
+  uint64_t to = (uint64_t)llround(steps);
+  if (to <= s->step)
+    return 0;
+  double t0 = now_s();
+  uint64_t from = s->step;
+#pragma omp parallel num_threads(s->P)
+  {
+    int tid = omp_get_thread_num();
+    run_partition(s, &s->parts[tid], from, to);
+  }
+  s->sim_wall_s += now_s() - t0;
+  s->step = to;
+  for (int p = 0; p < s->P; p++)
+    if (s->parts[p].rc) {
+      s->failed = s->parts[p].rc;
+      return s->failed;
+    }
+  return 0;
+}
+
+uint64_t hebb_sim_step(const hebb_sim *s) { return s->step; }
+double hebb_sim_time(const hebb_sim *s) { return (double)s->step * s->m->dt; }
+int hebb_sim_threads(const hebb_sim *s) { return s->P; }
+
+/* ------------------------------------------------------------------------------------- */
+/* Results */
+
+static int pop_of_gid(const hebb_model *m, uint32_t gid) {
+  int lo = 0, hi = m->npops - 1;
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (m->pops[mid].gid0 <= gid)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
+static int cmp_spk(const void *a, const void *b) {
+  const spk *x = a, *y = b;
+  if (x->step != y->step)
+    return x->step < y->step ? -1 : 1;
+  return (x->gid > y->gid) - (x->gid < y->gid);
+}
+
+int hebb_sim_take_spikes(hebb_sim *s, hebb_spike **spikes, size_t *n) {
+  size_t total = 0;
+  for (int p = 0; p < s->P; p++)
+    total += s->parts[p].rec.n;
+  spk *all = malloc((total ? total : 1) * sizeof *all);
+  hebb_spike *res = malloc((total ? total : 1) * sizeof *res);
+  if (!all || !res) {
+    free(all);
+    free(res);
+    return HEBB_ENOMEM;
+  }
+  size_t k = 0;
+  for (int p = 0; p < s->P; p++) {
+    memcpy(all + k, s->parts[p].rec.v, s->parts[p].rec.n * sizeof *all);
+    k += s->parts[p].rec.n;
+    s->parts[p].rec.n = 0;
+  }
+  qsort(all, total, sizeof *all, cmp_spk);
+  for (size_t i = 0; i < total; i++) {
+    int pop = pop_of_gid(s->m, all[i].gid);
+    res[i].step = all[i].step;
+    res[i].pop = (uint32_t)pop;
+    res[i].index = all[i].gid - s->m->pops[pop].gid0;
+  }
+  free(all);
+  *spikes = res;
+  *n = total;
+  return 0;
+}
+
+static int cmp_sample(const void *a, const void *b) {
+  const hebb_sample *x = a, *y = b;
+  if (x->step != y->step)
+    return x->step < y->step ? -1 : 1;
+  if (x->pop != y->pop)
+    return x->pop < y->pop ? -1 : 1;
+  if (x->index != y->index)
+    return x->index < y->index ? -1 : 1;
+  return (x->var > y->var) - (x->var < y->var);
+}
+
+int hebb_sim_take_samples(hebb_sim *s, hebb_sample **samples, size_t *n) {
+  size_t total = 0;
+  for (int p = 0; p < s->P; p++)
+    total += s->parts[p].samples.n;
+  hebb_sample *res = malloc((total ? total : 1) * sizeof *res);
+  if (!res)
+    return HEBB_ENOMEM;
+  size_t k = 0;
+  for (int p = 0; p < s->P; p++) {
+    memcpy(res + k, s->parts[p].samples.v, s->parts[p].samples.n * sizeof *res);
+    k += s->parts[p].samples.n;
+    s->parts[p].samples.n = 0;
+  }
+  qsort(res, total, sizeof *res, cmp_sample);
+  *samples = res;
+  *n = total;
+  return 0;
+}
+
+int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *var,
+                       double *value) {
+  const hebb_model *m = s->m;
+  if (pop < 0 || pop >= m->npops || index >= m->pops[pop].size)
+    return HEBB_ERANGE;
+  const hebb_pop *mp = &m->pops[pop];
+  int v = hebb_nm_state_index(mp->desc, var);
+  if (v < 0)
+    return HEBB_ENOENT;
+  uint32_t gid = mp->gid0 + index;
+  const partition *pt = &s->parts[gid % (uint32_t)s->P];
+  const block *b = &pt->blocks[pop];
+  uint32_t l = gid / (uint32_t)s->P - b->l0;
+  const double *arr = v == 0 ? b->st.v : v == 1 ? b->st.s_ex : b->st.s_in;
+  double shift = (v == 0 && mp->desc->kind != HEBB_NM_IAF_COND_EXP) ? b->k.e_l : 0.0;
+  *value = arr[l] + shift;
+  return 0;
+}
+
+int hebb_sim_stats(const hebb_sim *s, hebb_stats *st) {
+  memset(st, 0, sizeof *st);
+  st->build_wall_s = s->build_wall_s;
+  st->sim_wall_s = s->sim_wall_s;
+  st->neurons = s->m->total_neurons;
+  for (int p = 0; p < s->P; p++) {
+    const partition *pt = &s->parts[p];
+    st->synapses += pt->nsyn;
+    st->synapse_bytes += pt->nsyn * (sizeof(uint32_t) + sizeof(float)) +
+                         (uint64_t)pt->ngroups * (sizeof(uint32_t) + sizeof(uint16_t) + 1) +
+                         (s->m->total_neurons + 1) * sizeof(uint32_t);
+    for (int i = 0; i < pt->nblocks; i++)
+      st->spikes_total += pt->blocks[i].spikes;
+    st->synaptic_events += pt->syn_events;
+    st->queue_events += pt->q.pushed;
+    for (int k = 0; k < PH_COUNT; k++)
+      st->phase_s[k] += pt->phase[k];
+  }
+  return 0;
+}
+
+const char *hebb_phase_name(int phase) {
+  return phase >= 0 && phase < PH_COUNT ? phase_names[phase] : NULL;
+}
+
+uint64_t hebb_sim_population_spikes(const hebb_sim *s, int pop) {
+  uint64_t n = 0;
+  if (pop < 0 || pop >= s->m->npops)
+    return 0;
+  for (int p = 0; p < s->P; p++)
+    n += s->parts[p].blocks[pop].spikes;
+  return n;
+}
+
+int hebb_sim_partition_phases(const hebb_sim *s, double *out, size_t n) {
+  if (n < (size_t)s->P * PH_COUNT)
+    return HEBB_ERANGE;
+  for (int p = 0; p < s->P; p++)
+    for (int k = 0; k < PH_COUNT; k++)
+      out[p * PH_COUNT + k] = s->parts[p].phase[k];
+  return 0;
+}
+
+int hebb_sim_pinning(const hebb_sim *s, int *cores, size_t n) {
+  if (n < (size_t)s->P)
+    return HEBB_ERANGE;
+  for (int p = 0; p < s->P; p++)
+    cores[p] = s->parts[p].core;
+  return 0;
+}

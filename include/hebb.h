@@ -1,0 +1,336 @@
+/* hebb.h - the public interface of libhebb, a spiking neural network simulator.
+ *
+ * A program describes a network in a hebb_model (populations, projections, stimuli,
+ * recorders), either through the builder functions below or by loading a YAML model file
+ * (hebb_model_load), then builds a hebb_sim from it and advances it in time. The simulation
+ * is event-driven and multithreaded: neurons are split into partitions, one per worker
+ * thread, and the result is bit-identical whatever the number of threads.
+ *
+ * Units: every quantity crossing this interface is in NEST's units: ms, mV, pA, nS, pF, Hz.
+ *
+ * Errors: functions that can fail return 0 on success or a negative HEBB_E* code;
+ * hebb_strerror() names a code, and the object involved keeps a message that says what was
+ * wrong and, where it applies, which field (hebb_model_error, hebb_sim_error).
+ *
+ * Minimal use:
+ *
+ *   hebb_model *m = NULL;
+ *   hebb_diag diag;
+ *   if (hebb_model_load("net.yaml", &m, &diag) != 0) { fputs(diag.text, stderr); ... }
+ *   hebb_sim *s = NULL;
+ *   hebb_sim_options opt = hebb_sim_options_default();
+ *   if (hebb_sim_new(m, &opt, &s) != 0) { ... hebb_model_error(m)->message ... }
+ *   hebb_sim_run_until(s, hebb_model_duration(m));
+ *   hebb_sim_free(s);
+ *   hebb_model_free(m);
+ */
+#ifndef HEBB_H
+#define HEBB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HEBB_VERSION "0.1.0"
+
+/* Error codes. Each X(NAME, message) yields HEBB_E<NAME> = -(index + 1). */
+#define HEBB_ERRNO_MAP(X)                                                                          \
+  X(NOMEM, "out of memory")                                                                        \
+  X(INVAL, "invalid argument")                                                                     \
+  X(NOENT, "no such name")                                                                         \
+  X(RANGE, "value out of range")                                                                   \
+  X(IO, "input/output error")                                                                      \
+  X(PARSE, "malformed input")                                                                      \
+  X(STATE, "operation not allowed in this state")                                                  \
+  X(TOPO, "hardware topology error")
+
+enum {
+#define HEBB__ERR_ENUM(name, msg) HEBB__E_##name,
+  HEBB_ERRNO_MAP(HEBB__ERR_ENUM)
+#undef HEBB__ERR_ENUM
+      HEBB__E_COUNT
+};
+#define HEBB__ERR_DEFINE(name, msg) HEBB_E##name = -(HEBB__E_##name + 1),
+enum { HEBB_OK = 0, HEBB_ERRNO_MAP(HEBB__ERR_DEFINE) };
+#undef HEBB__ERR_DEFINE
+
+/* The message of an error code ("unknown error" for a code not in the table). */
+const char *hebb_strerror(int err);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Model description                                                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+typedef struct hebb_model hebb_model;
+
+/* A random or constant value: per neuron (initial state) or per synapse (weight, delay).
+ * constant: a; uniform: [a, b); normal: mean a, s.d. b; normal_clipped: mean a, s.d. b,
+ * redrawn until it lies in [lo, hi] (NEST's normal_clipped). */
+typedef enum {
+  HEBB_DIST_CONSTANT = 0,
+  HEBB_DIST_UNIFORM,
+  HEBB_DIST_NORMAL,
+  HEBB_DIST_NORMAL_CLIPPED,
+} hebb_dist_kind;
+
+typedef struct {
+  hebb_dist_kind kind;
+  double a, b;
+  double lo, hi;
+} hebb_dist;
+
+/* A constant hebb_dist. */
+hebb_dist hebb_dist_const(double value);
+
+typedef enum {
+  HEBB_CONN_ALL_TO_ALL = 0,
+  HEBB_CONN_ONE_TO_ONE,
+  HEBB_CONN_PAIRWISE_BERNOULLI, /* each ordered pair with probability p */
+  HEBB_CONN_FIXED_INDEGREE,     /* n sources drawn for every target */
+  HEBB_CONN_FIXED_OUTDEGREE,    /* n targets drawn for every source */
+  HEBB_CONN_FIXED_TOTAL_NUMBER, /* n (source, target) pairs drawn uniformly */
+} hebb_conn_rule;
+
+/* Which synaptic input a projection feeds. AUTO picks by the sign of the weight's mean
+ * (negative: inhibitory). For current- and voltage-based models the weight keeps its sign
+ * and the receptor picks the time constant; for conductance-based models the conductance
+ * increment is |weight|. */
+typedef enum {
+  HEBB_RECEPTOR_AUTO = 0,
+  HEBB_RECEPTOR_EXCITATORY,
+  HEBB_RECEPTOR_INHIBITORY,
+} hebb_receptor;
+
+typedef struct {
+  const char *name; /* NULL: "SOURCE_to_TARGET" */
+  int source;       /* population ids returned by hebb_model_add_population */
+  int target;
+  hebb_conn_rule rule;
+  double p;   /* pairwise_bernoulli */
+  uint64_t n; /* fixed_indegree, fixed_outdegree, fixed_total_number */
+  bool allow_autapses;
+  bool allow_multapses;
+  hebb_dist weight;   /* pA (current), mV (voltage jump) or nS (conductance) */
+  hebb_dist delay_ms; /* rounded to whole steps; must not go below dt */
+  hebb_receptor receptor;
+} hebb_projection_spec;
+
+/* A projection spec with NEST's defaults: all_to_all, autapses and multapses allowed,
+ * weight 1, delay 1 ms, receptor from the weight's sign. */
+hebb_projection_spec hebb_projection_spec_default(void);
+
+/* What went wrong in the last failing builder call: the offending field (a model-file key
+ * such as "indegree", or "" when none applies) and a one-line message. */
+typedef struct {
+  char field[48];
+  char message[320];
+} hebb_error_info;
+
+/* A new, empty model: dt 0.1 ms, duration 1000 ms, seed 1. NULL when out of memory. */
+hebb_model *hebb_model_new(void);
+void hebb_model_free(hebb_model *m);
+const hebb_error_info *hebb_model_error(const hebb_model *m);
+
+/* Simulation settings. dt must be positive; duration non-negative. */
+int hebb_model_set_dt(hebb_model *m, double dt_ms);
+int hebb_model_set_duration(hebb_model *m, double duration_ms);
+int hebb_model_set_seed(hebb_model *m, uint64_t seed);
+/* 0 = let the run decide (all cores). */
+int hebb_model_set_threads(hebb_model *m, int threads);
+double hebb_model_dt(const hebb_model *m);
+double hebb_model_duration(const hebb_model *m);
+uint64_t hebb_model_seed(const hebb_model *m);
+int hebb_model_threads(const hebb_model *m);
+/* A name for reports (the model file's name, say). */
+int hebb_model_set_name(hebb_model *m, const char *name);
+const char *hebb_model_name(const hebb_model *m);
+
+/* Neuron and stimulus models known to Hebb: iaf_psc_exp, iaf_psc_delta, iaf_cond_exp,
+ * poisson_generator, spike_generator, dc_generator. */
+size_t hebb_neuron_model_count(void);
+const char *hebb_neuron_model_name(size_t i);
+/* Parameter I of a neuron model (by name): its name, default unit ("ms", "mV", "pA", "nS",
+ * "pF", "Hz", or "" for a dimensionless number) and default value. Returns NULL past the end. */
+const char *hebb_neuron_model_param(const char *model, size_t i, const char **unit,
+                                    double *default_value);
+/* State variable I of a neuron model (NEST's names: V_m, I_syn_ex, g_ex, ...), with its unit. */
+const char *hebb_neuron_model_state(const char *model, size_t i, const char **unit);
+/* Named option I of a neuron model (set with hebb_model_set_option) and its allowed values
+ * separated by '|' ("exp_euler|euler"); NULL past the end. */
+const char *hebb_neuron_model_option(const char *model, size_t i, const char **allowed);
+/* The unit of a synaptic weight onto a neuron of MODEL: "pA" (current-based), "mV"
+ * (voltage jumps) or "nS" (conductance-based); NULL for a model that takes no input. A
+ * projection from a dc_generator scales its amplitude: its weight is a plain number. */
+const char *hebb_neuron_model_weight_unit(const char *model);
+/* True for the stimulus models (poisson_generator, spike_generator, dc_generator). */
+bool hebb_neuron_model_is_stimulus(const char *model);
+
+/* Adds a population of SIZE neurons of MODEL with default parameters; stores its id. */
+int hebb_model_add_population(hebb_model *m, const char *name, const char *model, uint32_t size,
+                              int *pop_id);
+int hebb_model_population_count(const hebb_model *m);
+/* -1 when there is no population of that name. */
+int hebb_model_find_population(const hebb_model *m, const char *name);
+const char *hebb_model_population_name(const hebb_model *m, int pop);
+const char *hebb_model_population_model(const hebb_model *m, int pop);
+uint32_t hebb_model_population_size(const hebb_model *m, int pop);
+
+/* Sets a numeric parameter (in its default unit). HEBB_ENOENT for a name the model lacks. */
+int hebb_model_set_param(hebb_model *m, int pop, const char *name, double value);
+/* Sets a named option of a model: iaf_cond_exp's "integrator" ("exp_euler", the default,
+ * or "euler", forward Euler as Brian2's and Auryn's benchmarks use it). */
+int hebb_model_set_option(hebb_model *m, int pop, const char *name, const char *value);
+/* Initial value of a state variable, the same or drawn per neuron. */
+int hebb_model_set_initial(hebb_model *m, int pop, const char *var, hebb_dist value);
+/* Explicit spike times (ms) of neuron INDEX of a spike_generator population. The times are
+ * copied; they must be finite and are sorted. */
+int hebb_model_set_spike_times(hebb_model *m, int pop, uint32_t index, const double *times_ms,
+                               size_t n);
+
+/* Adds a projection; stores its id. Checks it against the populations and dt. */
+int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, int *proj_id);
+int hebb_model_projection_count(const hebb_model *m);
+const char *hebb_model_projection_name(const hebb_model *m, int proj);
+
+/* Records the spikes of a population. */
+int hebb_model_record_spikes(hebb_model *m, int pop);
+/* Records state variable VAR of the listed neurons (indices within the population; NULL and
+ * n = 0 for all) every INTERVAL_MS (a whole number of steps, at least one). */
+int hebb_model_record_state(hebb_model *m, int pop, const char *var, const uint32_t *indices,
+                            size_t n, double interval_ms);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Model files                                                                               */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Diagnostics from reading a model file: every problem found, one per line, each as
+ * "FILE:LINE:COLUMN: what is wrong, what was expected". */
+typedef struct {
+  int count;      /* number of problems */
+  char text[8192]; /* the lines (truncated with a last line saying so) */
+} hebb_diag;
+
+/* Reads a YAML model file into a new model. On failure returns HEBB_EPARSE (or HEBB_EIO if
+ * the file cannot be read), *out is NULL and diag lists the problems. */
+int hebb_model_load(const char *path, hebb_model **out, hebb_diag *diag);
+/* The same from a string; NAME is used in the messages in place of a file name. */
+int hebb_model_load_string(const char *yaml, size_t len, const char *name, hebb_model **out,
+                           hebb_diag *diag);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Simulation                                                                                */
+/* ---------------------------------------------------------------------------------------- */
+
+typedef struct hebb_sim hebb_sim;
+
+typedef struct {
+  int threads; /* partitions and worker threads; 0 = the model's value, else all cores */
+  bool pin;    /* pin each worker thread to its own core (hwloc) */
+} hebb_sim_options;
+
+hebb_sim_options hebb_sim_options_default(void);
+
+/* Builds the network of M (connectivity, initial state) on the partitions. M must outlive
+ * the simulation and not change while it exists. On failure *out is NULL and
+ * hebb_model_error(m) says why. */
+int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **out);
+void hebb_sim_free(hebb_sim *s);
+
+/* Advances the simulation to model time T_MS (rounded to a whole step). Running in several
+ * calls gives the same result as one call. */
+int hebb_sim_run_until(hebb_sim *s, double t_ms);
+/* The current model time in steps and ms. */
+uint64_t hebb_sim_step(const hebb_sim *s);
+double hebb_sim_time(const hebb_sim *s);
+int hebb_sim_threads(const hebb_sim *s);
+
+/* One recorded spike: population, index in the population, and the step at whose end it
+ * was emitted (time = step * dt). */
+typedef struct {
+  uint64_t step;
+  uint32_t pop;
+  uint32_t index;
+} hebb_spike;
+
+/* Moves the spikes recorded since the last call into a new array sorted by step, then
+ * population, then index (the caller frees it with free()). */
+int hebb_sim_take_spikes(hebb_sim *s, hebb_spike **spikes, size_t *n);
+
+/* One recorded state sample. */
+typedef struct {
+  uint64_t step;
+  uint32_t pop;
+  uint32_t index;
+  uint32_t var; /* index into the model's state variables (hebb_neuron_model_state) */
+  double value;
+} hebb_sample;
+
+/* Moves the state samples recorded since the last call, sorted by step, population, index,
+ * variable (the caller frees them). */
+int hebb_sim_take_samples(hebb_sim *s, hebb_sample **samples, size_t *n);
+
+/* Reads a state variable of one neuron now. */
+int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *var,
+                       double *value);
+
+/* Counters and timers of the run so far. */
+typedef struct {
+  double build_wall_s;
+  double sim_wall_s;
+  uint64_t neurons;
+  uint64_t synapses;
+  uint64_t synapse_bytes; /* storage of synapses: targets, weights, group tables */
+  uint64_t spikes_total;
+  uint64_t synaptic_events; /* synapses activated by delivered spikes */
+  uint64_t queue_events;    /* events pushed through the calendar queues */
+  double phase_s[5];        /* summed over partitions: deliver, update, exchange, barrier_wait,
+                               record (see hebb_phase_name) */
+} hebb_stats;
+
+int hebb_sim_stats(const hebb_sim *s, hebb_stats *st);
+const char *hebb_phase_name(int phase);
+/* Spikes emitted so far by population POP. */
+uint64_t hebb_sim_population_spikes(const hebb_sim *s, int pop);
+/* Per-partition phase times (seconds), PHASES * threads values, partition-major. */
+int hebb_sim_partition_phases(const hebb_sim *s, double *out, size_t n);
+/* The core each worker thread was pinned to (-1 when not pinned), one per thread. */
+int hebb_sim_pinning(const hebb_sim *s, int *cores, size_t n);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Output directories                                                                        */
+/* ---------------------------------------------------------------------------------------- */
+
+/* An output directory: spikes.bin and state.bin (formats in docs/output-format.md), filled
+ * as the run goes, and summary.json, written last by hebb_output_finish: a directory
+ * without summary.json is an unfinished run. */
+typedef struct hebb_output hebb_output;
+
+/* Creates DIR (and missing parents) and opens its files, removing an old summary.json.
+ * On failure writes a message into err. */
+int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, char *err,
+                     size_t errlen);
+/* Moves the spikes and samples recorded so far from the simulation into the files. */
+int hebb_output_write(hebb_output *o, hebb_sim *s);
+/* Writes what remains, flushes and closes the files, and writes summary.json. EXTRA, if not
+ * NULL, is inserted as additional members of the summary object (",\n  \"key\": ..."
+ * fragments). Frees O whatever the result. */
+int hebb_output_finish(hebb_output *o, hebb_sim *s, const char *extra, char *err,
+                       size_t errlen);
+/* Frees O without writing a summary (a failed run). */
+void hebb_output_abort(hebb_output *o);
+
+/* Prints DIR/spikes.bin as "population<TAB>index<TAB>time_ms" lines, in file order (time,
+ * population, index). */
+int hebb_output_print_spikes(const char *dir, FILE *out, char *err, size_t errlen);
+/* Prints DIR/state.bin as "population<TAB>index<TAB>variable<TAB>time_ms<TAB>value". */
+int hebb_output_print_state(const char *dir, FILE *out, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HEBB_H */

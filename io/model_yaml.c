@@ -1,0 +1,2038 @@
+/* model_yaml.c - reads a Hebb model file (YAML) into a hebb_model.
+ *
+ * This file implements hebb_model_load() and hebb_model_load_string() from hebb.h; the
+ * command-line tool and library users call them, and they in turn only use the public
+ * builder functions (hebb_model_new, hebb_model_add_population, ...). The format is
+ * described in docs/model-format.md.
+ *
+ * Reading is done in two phases so that users never have to guess what is wrong:
+ *
+ *  1. Schema. libyaml loads the whole document into a node graph (every node keeps its
+ *     position), then the document is walked against a table of allowed keys per mapping.
+ *     Every problem found (unknown key, wrong type, bad number or unit, unknown model,
+ *     parameter, rule or name, duplicate, ...) is recorded with the position of the node it
+ *     concerns and the walk goes on with the next entry. Values are converted as they are
+ *     checked, into a small intermediate description (the "ir" below).
+ *  2. Semantics. Only when phase 1 found nothing, the ir is turned into builder calls in file
+ *     order. A failing call is reported at the key named by hebb_model_error(m)->field
+ *     inside the entry being added, and the remaining entries are still tried.
+ *
+ * Problems are collected, sorted by position and written into a hebb_diag, one line each:
+ * "FILE:LINE:COLUMN: what is wrong; expected WHAT". Nothing is printed and nothing exits.
+ * The functions keep no global state, so several models may be loaded concurrently.
+ */
+#include "hebb.h"
+#include "units.h"
+
+#include <yaml.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define MY_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define MY_PRINTF(fmt, args)
+#endif
+
+/* Problems kept for sorting; more are only counted (the text holds ~100 lines anyway). */
+#define MAX_STORED_DIAGS 4096
+/* Longest piece of user text echoed in a message; longer text is cut and ends in "...". */
+#define ECHO_MAX 48
+/* Longest list of valid names spelled out in a message. */
+#define LIST_MAX 400
+
+/* ---------------------------------------------------------------------------------------- */
+/* Diagnostics                                                                               */
+/* ---------------------------------------------------------------------------------------- */
+
+typedef struct {
+  int line, col; /* 1-based; 0 for a problem of the whole file (no position) */
+  int seq;       /* order of discovery, to keep the sort stable */
+  char *msg;
+} diag_item;
+
+/* Everything the two phases share: the document, the file name for messages, the problems. */
+typedef struct {
+  const char *file;
+  yaml_document_t *doc;
+  diag_item *items;
+  size_t n, cap;
+  int total;
+  bool oom;
+} ctx_t;
+
+/* Records one problem at LINE:COL. Control characters (from echoed user text) become '?' so
+ * that every problem stays on one line. Memory failures are remembered, never fatal here. */
+static void vreport_at(ctx_t *c, int line, int col, const char *fmt, va_list ap) {
+  c->total++;
+  if (c->n >= MAX_STORED_DIAGS)
+    return;
+  char buf[1024];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  for (char *p = buf; *p != '\0'; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7F)
+      *p = '?';
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 32;
+    diag_item *items = realloc(c->items, cap * sizeof *items);
+    if (items == NULL) {
+      c->oom = true;
+      return;
+    }
+    c->items = items;
+    c->cap = cap;
+  }
+  char *msg = malloc(strlen(buf) + 1);
+  if (msg == NULL) {
+    c->oom = true;
+    return;
+  }
+  strcpy(msg, buf);
+  c->items[c->n] = (diag_item){line, col, c->total, msg};
+  c->n++;
+}
+
+static void report_at(ctx_t *c, int line, int col, const char *fmt, ...) MY_PRINTF(4, 5);
+static void report_at(ctx_t *c, int line, int col, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vreport_at(c, line, col, fmt, ap);
+  va_end(ap);
+}
+
+/* Records a problem at the start of NODE (libyaml marks are 0-based, messages 1-based). */
+static void report(ctx_t *c, const yaml_node_t *node, const char *fmt, ...) MY_PRINTF(3, 4);
+static void report(ctx_t *c, const yaml_node_t *node, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int line = node ? (int)node->start_mark.line + 1 : 1;
+  int col = node ? (int)node->start_mark.column + 1 : 1;
+  vreport_at(c, line, col, fmt, ap);
+  va_end(ap);
+}
+
+static int cmp_diag(const void *pa, const void *pb) {
+  const diag_item *a = pa, *b = pb;
+  if (a->line != b->line)
+    return a->line < b->line ? -1 : 1;
+  if (a->col != b->col)
+    return a->col < b->col ? -1 : 1;
+  return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Writes the problems, sorted by position, into D. When the text would overflow, it stops
+ * and ends with "... and N more problems", for which room is always kept. */
+static void render(ctx_t *c, hebb_diag *d) {
+  enum { TRAILER_ROOM = 48 };
+  if (c->n > 1)
+    qsort(c->items, c->n, sizeof *c->items, cmp_diag);
+  d->count = c->total;
+  d->text[0] = '\0';
+  size_t cap = sizeof d->text, len = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    char line[1400];
+    const diag_item *it = &c->items[i];
+    if (it->line > 0)
+      snprintf(line, sizeof line, "%s:%d:%d: %s\n", c->file, it->line, it->col, it->msg);
+    else
+      snprintf(line, sizeof line, "%s: %s\n", c->file, it->msg);
+    for (char *p = line; p[1] != '\0'; p++) /* a file name may hold a newline too */
+      if ((unsigned char)*p < 0x20)
+        *p = '?';
+    size_t ll = strlen(line);
+    size_t reserve = (int)i + 1 < c->total ? TRAILER_ROOM : 0;
+    if (len + ll + reserve >= cap) {
+      snprintf(d->text + len, cap - len, "... and %d more problems\n", c->total - (int)i);
+      return;
+    }
+    memcpy(d->text + len, line, ll + 1);
+    len += ll;
+  }
+  if ((int)c->n < c->total)
+    snprintf(d->text + len, cap - len, "... and %d more problems\n", c->total - (int)c->n);
+}
+
+static void ctx_free(ctx_t *c) {
+  for (size_t i = 0; i < c->n; i++)
+    free(c->items[i].msg);
+  free(c->items);
+}
+
+/* Allocation that records a failure in the context instead of returning an error code
+ * through every helper; the loader checks c->oom before using the results. */
+static void *xcalloc(ctx_t *c, size_t n, size_t size) {
+  if (n == 0)
+    return NULL;
+  void *p = calloc(n, size);
+  if (p == NULL)
+    c->oom = true;
+  return p;
+}
+
+/* Echoing user text: "%.*s%s" with ECHO(s) prints at most ECHO_MAX bytes, cut on a UTF-8
+ * boundary, followed by "..." when cut. */
+static int echo_len(const char *s) {
+  size_t n = strlen(s);
+  if (n <= ECHO_MAX)
+    return (int)n;
+  n = ECHO_MAX;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+    n--;
+  return (int)n;
+}
+#define ECHO(s) echo_len(s), (s), (strlen(s) > ECHO_MAX ? "..." : "")
+
+/* ---------------------------------------------------------------------------------------- */
+/* Name lists: spelling out and suggesting valid names                                       */
+/* ---------------------------------------------------------------------------------------- */
+
+/* An iterator over names: returns the next name and advances *CURSOR, or NULL at the end.
+ * Lists of keys, models, parameters and populations are all walked through this, so that
+ * one function writes "a, b, c" and one finds the closest name to a misspelling. */
+typedef const char *(*next_name_fn)(const void *arg, size_t *cursor);
+
+/* A table of structs whose first member is the name. */
+typedef struct {
+  const void *base;
+  size_t stride, n;
+} table_ref;
+
+static const char *next_in_table(const void *arg, size_t *cursor) {
+  const table_ref *t = arg;
+  if (*cursor >= t->n)
+    return NULL;
+  return *(const char *const *)((const char *)t->base + (*cursor)++ * t->stride);
+}
+#define TABLE_REF(tab) ((table_ref){(tab), sizeof(tab)[0], sizeof(tab) / sizeof(tab)[0]})
+
+/* Writes the names as "a, b, c" into BUF, ending with ", ..." when they do not fit. */
+static const char *list_names(next_name_fn next, const void *arg, char *buf, size_t cap) {
+  size_t len = 0, cursor = 0;
+  const char *name;
+  buf[0] = '\0';
+  while ((name = next(arg, &cursor)) != NULL) {
+    size_t nl = strlen(name);
+    if (len + nl + 8 >= cap) {
+      snprintf(buf + len, cap - len, "%s...", len ? ", " : "");
+      break;
+    }
+    len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", name);
+  }
+  if (len == 0 && buf[0] == '\0')
+    snprintf(buf, cap, "(none)");
+  return buf;
+}
+
+/* Edit distance between A and B (both at most 63 bytes; longer gives a large value). */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 63 || lb > 63)
+    return SIZE_MAX;
+  size_t row[64];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best)
+        best = up + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+/* Returns " (did you mean 'x'?)" for the valid name closest to WORD when it is close enough
+ * to be a plausible typo (at most a third of its letters off), else "". Uses BUF. */
+static const char *suggest(const char *word, next_name_fn next, const void *arg, char *buf,
+                           size_t cap) {
+  size_t cursor = 0, best = SIZE_MAX;
+  const char *name, *best_name = NULL;
+  while ((name = next(arg, &cursor)) != NULL) {
+    size_t d = edit_distance(word, name);
+    if (d < best) {
+      best = d;
+      best_name = name;
+    }
+  }
+  size_t limit = strlen(word) / 3;
+  if (limit < 1)
+    limit = 1;
+  if (best_name == NULL || best == 0 || best > limit)
+    return "";
+  snprintf(buf, cap, " (did you mean '%s'?)", best_name);
+  return buf;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Neuron model queries (all through the public hebb_neuron_model_* functions)              */
+/* ---------------------------------------------------------------------------------------- */
+
+/* The unit strings the model tables use, and the dimension each one asks the parser for. */
+static const struct {
+  const char *unit;
+  hebb_dim dim;
+} UNIT_DIMS[] = {
+    {"ms", HEBB_DIM_TIME},         {"mV", HEBB_DIM_VOLTAGE},     {"pA", HEBB_DIM_CURRENT},
+    {"nS", HEBB_DIM_CONDUCTANCE},  {"pF", HEBB_DIM_CAPACITANCE}, {"Hz", HEBB_DIM_FREQUENCY},
+    {"MOhm", HEBB_DIM_RESISTANCE}, {"", HEBB_DIM_NONE},
+};
+
+/* The dimension of a unit string from the model tables; false for one this file does not
+ * know (a table entry newer than this reader). */
+static bool dim_of_unit(const char *unit, hebb_dim *dim) {
+  if (unit == NULL)
+    unit = "";
+  for (size_t i = 0; i < sizeof UNIT_DIMS / sizeof UNIT_DIMS[0]; i++)
+    if (strcmp(UNIT_DIMS[i].unit, unit) == 0) {
+      *dim = UNIT_DIMS[i].dim;
+      return true;
+    }
+  return false;
+}
+
+static bool model_exists(const char *model) {
+  for (size_t i = 0; i < hebb_neuron_model_count(); i++)
+    if (strcmp(hebb_neuron_model_name(i), model) == 0)
+      return true;
+  return false;
+}
+
+/* Iterates the neuron models (ARG points to false) or the stimulus models (to true). */
+static const char *next_model(const void *arg, size_t *cursor) {
+  bool want_stimulus = *(const bool *)arg;
+  while (*cursor < hebb_neuron_model_count()) {
+    const char *name = hebb_neuron_model_name((*cursor)++);
+    if (hebb_neuron_model_is_stimulus(name) == want_stimulus)
+      return name;
+  }
+  return NULL;
+}
+
+/* Iterates the parameters and then the options of model ARG (the valid keys of params). */
+static const char *next_param_or_option(const void *arg, size_t *cursor) {
+  const char *model = arg, *unit, *allowed;
+  double def;
+  size_t np = 0;
+  while (hebb_neuron_model_param(model, np, &unit, &def) != NULL)
+    np++;
+  size_t i = (*cursor)++;
+  if (i < np)
+    return hebb_neuron_model_param(model, i, &unit, &def);
+  return hebb_neuron_model_option(model, i - np, &allowed);
+}
+
+/* Iterates the state variables of model ARG. */
+static const char *next_state(const void *arg, size_t *cursor) {
+  const char *unit;
+  return hebb_neuron_model_state(arg, (*cursor)++, &unit);
+}
+
+/* Iterates the alternatives of an option's "a|b|c" list; ARG is the list, names are copied
+ * into a small buffer that follows the cursor (so it must be walked in order). */
+typedef struct {
+  const char *allowed;
+  char word[64];
+} alt_iter;
+
+static const char *next_alternative(const void *arg, size_t *cursor) {
+  alt_iter *it = (alt_iter *)arg; /* the word buffer is scratch space owned by the caller */
+  size_t len = strlen(it->allowed);
+  if (len == 0 || *cursor > len)
+    return NULL;
+  const char *p = it->allowed + *cursor;
+  size_t n = strcspn(p, "|");
+  *cursor += n + 1; /* past the '|', or past the end after the last word */
+  if (n >= sizeof it->word)
+    n = sizeof it->word - 1;
+  memcpy(it->word, p, n);
+  it->word[n] = '\0';
+  return it->word;
+}
+
+/* Whether VALUE is one of the '|'-separated ALLOWED values. */
+static bool is_alternative(const char *allowed, const char *value) {
+  size_t vl = strlen(value);
+  for (const char *p = allowed;;) {
+    size_t n = strcspn(p, "|");
+    if (n == vl && memcmp(p, value, n) == 0)
+      return true;
+    if (p[n] == '\0')
+      return false;
+    p += n + 1;
+  }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* YAML node helpers                                                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+static yaml_node_t *node_at(ctx_t *c, int index) {
+  return yaml_document_get_node(c->doc, index);
+}
+
+static const char *scalar_text(const yaml_node_t *n) {
+  return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* Whether N is YAML's null: a plain empty scalar ("key:" with nothing after it), "~" or
+ * "null". Such a value stands for an empty mapping or list where one is optional. */
+static bool is_null(const yaml_node_t *n) {
+  if (n == NULL || n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+    return false;
+  const char *s = scalar_text(n);
+  return s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+         strcmp(s, "NULL") == 0;
+}
+
+/* "a mapping", "a sequence", "an empty value" or "a scalar 'x'", for type mismatches. */
+static const char *kind_of(const yaml_node_t *n, char *buf, size_t cap) {
+  if (n->type == YAML_MAPPING_NODE)
+    return "a mapping";
+  if (n->type == YAML_SEQUENCE_NODE)
+    return "a sequence";
+  if (is_null(n))
+    return "an empty value";
+  snprintf(buf, cap, "the scalar '%.*s%s'", ECHO(scalar_text(n)));
+  return buf;
+}
+
+static size_t seq_len(const yaml_node_t *n) {
+  return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+}
+
+static yaml_node_t *seq_item(ctx_t *c, const yaml_node_t *n, size_t i) {
+  return node_at(c, n->data.sequence.items.start[i]);
+}
+
+static size_t map_len(const yaml_node_t *n) {
+  return (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+}
+
+/* The key node of the pair whose key is the scalar NAME in mapping N, or NULL. */
+static yaml_node_t *map_key(ctx_t *c, const yaml_node_t *n, const char *name) {
+  if (n == NULL || n->type != YAML_MAPPING_NODE)
+    return NULL;
+  for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = node_at(c, p->key);
+    const char *s = scalar_text(k);
+    if (s != NULL && strcmp(s, name) == 0)
+      return k;
+  }
+  return NULL;
+}
+
+/* The value of key NAME in mapping N as text, or NULL (used to name an entry in messages
+ * before its keys are checked). */
+static const char *peek_scalar(ctx_t *c, const yaml_node_t *n, const char *name) {
+  if (n == NULL || n->type != YAML_MAPPING_NODE)
+    return NULL;
+  for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+    const char *s = scalar_text(node_at(c, p->key));
+    if (s != NULL && strcmp(s, name) == 0) {
+      yaml_node_t *v = node_at(c, p->value);
+      return is_null(v) ? NULL : scalar_text(v);
+    }
+  }
+  return NULL;
+}
+
+/* Returns the text of scalar NODE, or reports that it is not a usable scalar (a mapping, a
+ * list, nothing at all, or text with a NUL in it) and returns NULL. FIELD names the key in
+ * the message; HINT says what a valid value looks like. */
+static const char *need_scalar(ctx_t *c, const yaml_node_t *node, const char *field,
+                               const char *hint) {
+  char kb[96];
+  if (node->type != YAML_SCALAR_NODE || is_null(node)) {
+    report(c, node, "%s is %s; expected %s", field, kind_of(node, kb, sizeof kb), hint);
+    return NULL;
+  }
+  const char *s = scalar_text(node);
+  if (strlen(s) != node->data.scalar.length) {
+    report(c, node, "%s contains a NUL character; expected %s", field, hint);
+    return NULL;
+  }
+  return s;
+}
+
+/* Checks NODE's type: a sequence (or, when EMPTY_OK, a null meaning an empty one). Reports
+ * and returns false otherwise; *N receives the number of items. */
+static bool need_sequence(ctx_t *c, const yaml_node_t *node, const char *field, const char *hint,
+                          bool empty_ok, size_t *n) {
+  char kb[96];
+  *n = 0;
+  if (empty_ok && is_null(node))
+    return true;
+  if (node->type != YAML_SEQUENCE_NODE) {
+    report(c, node, "%s is %s; expected %s", field, kind_of(node, kb, sizeof kb), hint);
+    return false;
+  }
+  *n = seq_len(node);
+  return true;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Mappings with a fixed set of keys                                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+/* One allowed key of a mapping: its name, whether it must be present, and what its value
+ * looks like (for "missing" and "wrong type" messages). */
+typedef struct {
+  const char *name;
+  bool required;
+  const char *hint;
+} key_spec;
+
+/* Checks that NODE is a mapping whose keys all come from KEYS (N of them, N <= 16), each at
+ * most once and every required one present; stores each value in VALS[i] and its key in
+ * KEYNODES[i] (NULL when absent). WHAT names the mapping in messages ("population 'exc'").
+ * With EMPTY_OK a null value counts as an empty mapping. Every problem is reported; returns
+ * false only when NODE is not a mapping at all, so that the caller skips the entry. */
+static bool read_mapping(ctx_t *c, const yaml_node_t *node, const key_spec *keys, size_t n,
+                         const char *what, bool empty_ok, yaml_node_t **keynodes,
+                         yaml_node_t **vals) {
+  char kb[96], names[LIST_MAX], sug[96];
+  table_ref tab = {keys, sizeof *keys, n};
+  for (size_t i = 0; i < n; i++)
+    keynodes[i] = vals[i] = NULL;
+  if (!(empty_ok && is_null(node))) {
+    if (node->type != YAML_MAPPING_NODE) {
+      report(c, node, "%s is %s; expected a mapping with keys %s", what,
+             kind_of(node, kb, sizeof kb), list_names(next_in_table, &tab, names, sizeof names));
+      return false;
+    }
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+      yaml_node_t *k = node_at(c, p->key);
+      const char *ks = scalar_text(k);
+      if (ks == NULL) {
+        report(c, k, "a key in %s is %s; expected a plain key such as %s", what,
+               kind_of(k, kb, sizeof kb), keys[0].name);
+        continue;
+      }
+      size_t i = 0;
+      while (i < n && strcmp(keys[i].name, ks) != 0)
+        i++;
+      if (i == n) {
+        report(c, k, "unknown key '%.*s%s' in %s%s; expected one of %s", ECHO(ks), what,
+               suggest(ks, next_in_table, &tab, sug, sizeof sug),
+               list_names(next_in_table, &tab, names, sizeof names));
+      } else if (keynodes[i] != NULL) {
+        report(c, k,
+               "duplicate key '%s' in %s (first given at line %d, column %d); expected "
+               "each key once",
+               ks, what, (int)keynodes[i]->start_mark.line + 1,
+               (int)keynodes[i]->start_mark.column + 1);
+      } else {
+        keynodes[i] = k;
+        vals[i] = node_at(c, p->value);
+      }
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    if (keys[i].required && vals[i] == NULL)
+      report(c, node, "missing required key '%s' in %s; expected %s: %s", keys[i].name, what,
+             keys[i].name, keys[i].hint);
+  return true;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Scalar values                                                                             */
+/* ---------------------------------------------------------------------------------------- */
+
+/* "a time (default unit ms)" and the like, for messages about a missing quantity. */
+static const char *quantity_hint(hebb_dim dim, char *buf, size_t cap) {
+  if (dim == HEBB_DIM_NONE)
+    return "a number";
+  snprintf(buf, cap, "a %s (default unit %s)", hebb_dim_name(dim), hebb_dim_unit(dim));
+  return buf;
+}
+
+/* Reads scalar NODE as a quantity of dimension DIM into *OUT (in the default unit). The
+ * unit parser's message says what was wrong and what was expected. */
+static bool read_quantity(ctx_t *c, const yaml_node_t *node, hebb_dim dim, const char *field,
+                          double *out) {
+  char hint[96], err[256];
+  const char *s = need_scalar(c, node, field, quantity_hint(dim, hint, sizeof hint));
+  if (s == NULL)
+    return false;
+  if (hebb_units_parse(s, dim, out, err, sizeof err) != 0) {
+    report(c, node, "invalid %s: %s", field, err);
+    return false;
+  }
+  return true;
+}
+
+/* Reads a whole number in [MIN, MAX] from scalar NODE. Plain digits are read exactly (a
+ * seed may need all 64 bits); other spellings ("1e4", "2.5", "-3") go through the number
+ * parser so that a fraction or a negative number is named as such. */
+static bool read_uint(ctx_t *c, const yaml_node_t *node, const char *field, uint64_t min,
+                      uint64_t max, const char *hint, uint64_t *out) {
+  const char *s = need_scalar(c, node, field, hint);
+  if (s == NULL)
+    return false;
+  const char *p = s;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p == '+')
+    p++;
+  size_t digits = strspn(p, "0123456789");
+  size_t tail = digits;
+  while (p[tail] == ' ' || p[tail] == '\t')
+    tail++;
+  if (digits > 0 && p[tail] == '\0') {
+    uint64_t v = 0;
+    bool over = false;
+    for (size_t i = 0; i < digits; i++) {
+      unsigned d = (unsigned)(p[i] - '0');
+      if (v > (UINT64_MAX - d) / 10)
+        over = true;
+      else
+        v = v * 10 + d;
+    }
+    if (over || v > max) {
+      report(c, node, "%s %.*s%s is too large; expected %s (at most %llu)", field, ECHO(s), hint,
+             (unsigned long long)max);
+      return false;
+    }
+    if (v < min) {
+      report(c, node, "%s must not be %llu; expected %s", field, (unsigned long long)v, hint);
+      return false;
+    }
+    *out = v;
+    return true;
+  }
+  double v;
+  char err[256];
+  if (hebb_units_parse(s, HEBB_DIM_NONE, &v, err, sizeof err) != 0) {
+    report(c, node, "invalid %s: %s; expected %s", field, err, hint);
+    return false;
+  }
+  if (v < 0) {
+    report(c, node, "%s %.*s%s is negative; expected %s", field, ECHO(s), hint);
+    return false;
+  }
+  if (v != floor(v)) {
+    report(c, node, "%s %.*s%s is not a whole number; expected %s", field, ECHO(s), hint);
+    return false;
+  }
+  if (v > (double)max || v > 9007199254740992.0) {
+    report(c, node, "%s %.*s%s is too large; expected %s (at most %llu)", field, ECHO(s), hint,
+           (unsigned long long)max);
+    return false;
+  }
+  if ((uint64_t)v < min) {
+    report(c, node, "%s must not be %llu; expected %s", field, (unsigned long long)v, hint);
+    return false;
+  }
+  *out = (uint64_t)v;
+  return true;
+}
+
+/* Reads a YAML boolean (true/false, also YAML 1.1's yes/no/on/off). */
+static bool read_bool(ctx_t *c, const yaml_node_t *node, const char *field, bool *out) {
+  static const struct {
+    const char *text;
+    bool value;
+  } WORDS[] = {{"true", true},   {"True", true},   {"TRUE", true},   {"yes", true}, {"on", true},
+               {"false", false}, {"False", false}, {"FALSE", false}, {"no", false}, {"off", false}};
+  const char *s = need_scalar(c, node, field, "true or false");
+  if (s == NULL)
+    return false;
+  for (size_t i = 0; i < sizeof WORDS / sizeof WORDS[0]; i++)
+    if (strcmp(WORDS[i].text, s) == 0) {
+      *out = WORDS[i].value;
+      return true;
+    }
+  report(c, node, "invalid %s '%.*s%s'; expected true or false", field, ECHO(s));
+  return false;
+}
+
+/* Whether S is a valid name: [A-Za-z_][A-Za-z0-9_]*. */
+static bool is_identifier(const char *s) {
+  static const char FIRST[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+  if (s[0] == '\0' || strchr(FIRST, s[0]) == NULL)
+    return false;
+  for (const char *p = s + 1; *p != '\0'; p++)
+    if (strchr(FIRST, *p) == NULL && !(*p >= '0' && *p <= '9'))
+      return false;
+  return true;
+}
+
+/* Reads a name ([A-Za-z_][A-Za-z0-9_]*) from NODE, or reports why it is not one. */
+static const char *read_name(ctx_t *c, const yaml_node_t *node, const char *field) {
+  const char *s = need_scalar(c, node, field, "a name made of letters, digits and '_'");
+  if (s != NULL && !is_identifier(s)) {
+    report(c, node,
+           "invalid %s '%.*s%s'; expected a name made of letters, digits and '_' that "
+           "does not start with a digit",
+           field, ECHO(s));
+    return NULL;
+  }
+  return s;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Distributions                                                                             */
+/* ---------------------------------------------------------------------------------------- */
+
+enum { DK_DISTRIBUTION, DK_VALUE, DK_LOW, DK_HIGH, DK_MEAN, DK_STD, DK_COUNT };
+
+static const key_spec DIST_KEYS[DK_COUNT] = {
+    [DK_DISTRIBUTION] = {"distribution", true, "constant, uniform, normal or normal_clipped"},
+    [DK_VALUE] = {"value", false, "a value"},
+    [DK_LOW] = {"low", false, "a value"},
+    [DK_HIGH] = {"high", false, "a value"},
+    [DK_MEAN] = {"mean", false, "a value"},
+    [DK_STD] = {"std", false, "a non-negative value"},
+};
+
+#define BIT(k) (1u << (k))
+
+/* Each distribution: which keys it requires and which it allows (bit masks over DK_*). */
+static const struct {
+  const char *name;
+  hebb_dist_kind kind;
+  unsigned required, allowed;
+  const char *keys; /* the allowed keys, spelled out for messages */
+} DISTS[] = {
+    {"constant", HEBB_DIST_CONSTANT, BIT(DK_VALUE), BIT(DK_VALUE), "value"},
+    {"uniform", HEBB_DIST_UNIFORM, BIT(DK_LOW) | BIT(DK_HIGH), BIT(DK_LOW) | BIT(DK_HIGH),
+     "low and high"},
+    {"normal", HEBB_DIST_NORMAL, BIT(DK_MEAN) | BIT(DK_STD), BIT(DK_MEAN) | BIT(DK_STD),
+     "mean and std"},
+    {"normal_clipped", HEBB_DIST_NORMAL_CLIPPED, BIT(DK_MEAN) | BIT(DK_STD),
+     BIT(DK_MEAN) | BIT(DK_STD) | BIT(DK_LOW) | BIT(DK_HIGH), "mean, std, low and high"},
+};
+
+/* Reads NODE as a value of dimension DIM: a plain scalar is a constant, a mapping names a
+ * distribution with its parameters (see docs/model-format.md). FIELD names it ("weight",
+ * "V_m"). Returns false after reporting every problem found. */
+static bool read_dist(ctx_t *c, const yaml_node_t *node, hebb_dim dim, const char *field,
+                      hebb_dist *out) {
+  char what[128], hint[96], names[LIST_MAX], sug[96];
+  if (node->type == YAML_SCALAR_NODE) {
+    double v;
+    if (!read_quantity(c, node, dim, field, &v))
+      return false;
+    *out = hebb_dist_const(v);
+    return true;
+  }
+  if (node->type == YAML_SEQUENCE_NODE) {
+    report(c, node,
+           "%s is a sequence; expected %s or a mapping such as {distribution: normal, "
+           "mean: ..., std: ...}",
+           field, quantity_hint(dim, hint, sizeof hint));
+    return false;
+  }
+  snprintf(what, sizeof what, "the distribution of %s", field);
+  yaml_node_t *keys[DK_COUNT], *vals[DK_COUNT];
+  read_mapping(c, node, DIST_KEYS, DK_COUNT, what, false, keys, vals);
+  if (vals[DK_DISTRIBUTION] == NULL)
+    return false;
+  table_ref tab = TABLE_REF(DISTS);
+  const char *name = need_scalar(c, vals[DK_DISTRIBUTION], "distribution",
+                                 "constant, uniform, normal or normal_clipped");
+  if (name == NULL)
+    return false;
+  size_t d = 0;
+  while (d < sizeof DISTS / sizeof DISTS[0] && strcmp(DISTS[d].name, name) != 0)
+    d++;
+  if (d == sizeof DISTS / sizeof DISTS[0]) {
+    report(c, vals[DK_DISTRIBUTION], "unknown distribution '%.*s%s'%s; expected one of %s",
+           ECHO(name), suggest(name, next_in_table, &tab, sug, sizeof sug),
+           list_names(next_in_table, &tab, names, sizeof names));
+    return false;
+  }
+  bool ok = true;
+  double v[DK_COUNT] = {0};
+  for (int k = DK_VALUE; k < DK_COUNT; k++) {
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s of %s", DIST_KEYS[k].name, field);
+    if (vals[k] != NULL && !(DISTS[d].allowed & BIT(k))) {
+      report(c, keys[k], "'%s' is not used by distribution %s; expected only %s", DIST_KEYS[k].name,
+             DISTS[d].name, DISTS[d].keys);
+      ok = false;
+    } else if (vals[k] == NULL && (DISTS[d].required & BIT(k))) {
+      report(c, node, "distribution %s of %s needs '%s'; expected %s", DISTS[d].name, field,
+             DIST_KEYS[k].name, DISTS[d].keys);
+      ok = false;
+    } else if (vals[k] != NULL && !read_quantity(c, vals[k], dim, sub, &v[k])) {
+      ok = false;
+    }
+  }
+  if (!ok)
+    return false;
+  hebb_dist r = {DISTS[d].kind, 0, 0, -INFINITY, INFINITY};
+  switch (DISTS[d].kind) {
+  case HEBB_DIST_CONSTANT:
+    r.a = v[DK_VALUE];
+    break;
+  case HEBB_DIST_UNIFORM:
+    r.a = v[DK_LOW];
+    r.b = v[DK_HIGH];
+    break;
+  case HEBB_DIST_NORMAL:
+  case HEBB_DIST_NORMAL_CLIPPED:
+    r.a = v[DK_MEAN];
+    r.b = v[DK_STD];
+    if (vals[DK_LOW] != NULL)
+      r.lo = v[DK_LOW];
+    if (vals[DK_HIGH] != NULL)
+      r.hi = v[DK_HIGH];
+    break;
+  }
+  if ((DISTS[d].allowed & BIT(DK_STD)) && r.b < 0) {
+    report(c, vals[DK_STD], "std of %s is negative (%g); expected a value >= 0", field, r.b);
+    ok = false;
+  }
+  double lo = r.kind == HEBB_DIST_UNIFORM ? r.a : r.lo;
+  double hi = r.kind == HEBB_DIST_UNIFORM ? r.b : r.hi;
+  if (vals[DK_LOW] != NULL && vals[DK_HIGH] != NULL && !(lo < hi)) {
+    report(c, vals[DK_HIGH], "high of %s (%g) is not above low (%g); expected low < high", field,
+           hi, lo);
+    ok = false;
+  }
+  if (ok)
+    *out = r;
+  return ok;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The intermediate description filled by phase 1                                            */
+/* ---------------------------------------------------------------------------------------- */
+
+typedef struct {
+  yaml_node_t *key;
+  const char *name;
+  const char *option; /* the value, for an option; NULL for a numeric parameter */
+  double value;
+} param_item;
+
+typedef struct {
+  yaml_node_t *key;
+  const char *var;
+  hebb_dist dist;
+} init_item;
+
+typedef struct {
+  yaml_node_t *node; /* the neuron's list */
+  double *t;
+  size_t n;
+} times_item;
+
+/* A population or a stimulus. */
+typedef struct {
+  yaml_node_t *node; /* the entry's mapping */
+  const char *name;  /* NULL when missing or invalid */
+  const char *model; /* NULL when missing or unknown */
+  uint32_t size;     /* 0 when missing or invalid */
+  bool stimulus;     /* listed under stimuli */
+  bool misplaced;    /* a stimulus model under populations or the reverse (reported) */
+  yaml_node_t *params_node, *initial_node;
+  param_item *params;
+  size_t nparams;
+  init_item *inits;
+  size_t ninits;
+  times_item *times;
+  size_t ntimes;
+  int id; /* builder id; -1 when adding it failed */
+} pop_entry;
+
+typedef struct {
+  yaml_node_t *node;
+  int src, dst; /* indexes into ir.pops, -1 when unknown */
+  hebb_projection_spec spec;
+} proj_entry;
+
+typedef struct {
+  yaml_node_t *node;
+  int pop;
+} spike_rec;
+
+typedef struct {
+  yaml_node_t *node;
+  int pop;
+  const char **vars;
+  yaml_node_t **var_nodes;
+  size_t nvars;
+  uint32_t *neurons;
+  size_t nneurons;
+  bool has_interval;
+  double interval;
+} state_rec;
+
+enum { SK_DT, SK_DURATION, SK_SEED, SK_THREADS, SK_COUNT };
+
+typedef struct {
+  ctx_t *c;
+  yaml_node_t *root;
+  yaml_node_t *sim_node;
+  yaml_node_t *sim_keys[SK_COUNT];
+  bool sim_has[SK_COUNT];
+  double dt, duration;
+  uint64_t seed, threads;
+  pop_entry *pops; /* populations, then stimuli, in file order */
+  size_t npops;
+  proj_entry *projs;
+  size_t nprojs;
+  spike_rec *spikes;
+  size_t nspikes;
+  state_rec *states;
+  size_t nstates;
+} ir_t;
+
+static void ir_free(ir_t *ir) {
+  for (size_t i = 0; i < ir->npops; i++) {
+    pop_entry *p = &ir->pops[i];
+    free(p->params);
+    free(p->inits);
+    for (size_t j = 0; j < p->ntimes; j++)
+      free(p->times[j].t);
+    free(p->times);
+  }
+  free(ir->pops);
+  free(ir->projs);
+  free(ir->spikes);
+  for (size_t i = 0; i < ir->nstates; i++) {
+    free(ir->states[i].vars);
+    free(ir->states[i].var_nodes);
+    free(ir->states[i].neurons);
+  }
+  free(ir->states);
+}
+
+/* Iterates the names of ir's entries: ARG is an entry_filter. */
+typedef struct {
+  const ir_t *ir;
+  int which; /* 0: populations and stimuli; 1: populations only */
+} entry_filter;
+
+static const char *next_entry(const void *arg, size_t *cursor) {
+  const entry_filter *f = arg;
+  while (*cursor < f->ir->npops) {
+    const pop_entry *p = &f->ir->pops[(*cursor)++];
+    if (p->name != NULL && !(f->which == 1 && p->stimulus))
+      return p->name;
+  }
+  return NULL;
+}
+
+/* The index of the entry called NAME, or -1. */
+static int find_entry(const ir_t *ir, const char *name) {
+  for (size_t i = 0; i < ir->npops; i++)
+    if (ir->pops[i].name != NULL && strcmp(ir->pops[i].name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* "population 'exc'", or "population #3" while the name is not known. */
+static const char *entry_what(const char *kind, const char *name, size_t index, char *buf,
+                              size_t cap) {
+  if (name != NULL)
+    snprintf(buf, cap, "%s '%.*s%s'", kind, ECHO(name));
+  else
+    snprintf(buf, cap, "%s #%zu", kind, index + 1);
+  return buf;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phase 1: simulation                                                                       */
+/* ---------------------------------------------------------------------------------------- */
+
+static const key_spec SIM_KEYS[SK_COUNT] = {
+    [SK_DT] = {"dt", false, "a time step such as 0.1 ms"},
+    [SK_DURATION] = {"duration", false, "a time such as 1 s"},
+    [SK_SEED] = {"seed", false, "a non-negative integer"},
+    [SK_THREADS] = {"threads", false, "a positive integer"},
+};
+
+static void read_simulation(ir_t *ir, yaml_node_t *node) {
+  ctx_t *c = ir->c;
+  yaml_node_t *vals[SK_COUNT];
+  ir->sim_node = node;
+  if (!read_mapping(c, node, SIM_KEYS, SK_COUNT, "simulation", true, ir->sim_keys, vals))
+    return;
+  if (vals[SK_DT] != NULL)
+    ir->sim_has[SK_DT] = read_quantity(c, vals[SK_DT], HEBB_DIM_TIME, "dt", &ir->dt);
+  if (vals[SK_DURATION] != NULL)
+    ir->sim_has[SK_DURATION] =
+        read_quantity(c, vals[SK_DURATION], HEBB_DIM_TIME, "duration", &ir->duration);
+  if (vals[SK_SEED] != NULL)
+    ir->sim_has[SK_SEED] =
+        read_uint(c, vals[SK_SEED], "seed", 0, UINT64_MAX, "a non-negative integer", &ir->seed);
+  if (vals[SK_THREADS] != NULL)
+    ir->sim_has[SK_THREADS] =
+        read_uint(c, vals[SK_THREADS], "threads", 1, INT_MAX, "a positive integer", &ir->threads);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phase 1: populations and stimuli                                                          */
+/* ---------------------------------------------------------------------------------------- */
+
+enum { PK_NAME, PK_SIZE, PK_MODEL, PK_PARAMS, PK_INITIAL, PK_SPIKE_TIMES, PK_COUNT };
+
+static const key_spec POP_KEYS[PK_COUNT] = {
+    [PK_NAME] = {"name", true, "a name made of letters, digits and '_'"},
+    [PK_SIZE] = {"size", true, "a positive integer"},
+    [PK_MODEL] = {"model", true, "a model name such as iaf_psc_exp"},
+    [PK_PARAMS] = {"params", false, "a mapping of parameter names to values"},
+    [PK_INITIAL] = {"initial", false, "a mapping of state variables to values"},
+    [PK_SPIKE_TIMES] = {"spike_times", false, "one list of spike times per neuron"},
+};
+
+/* Reads the params mapping of entry P (whose model is known): each key must be a parameter
+ * of the model (value with the parameter's unit) or one of its options (value among the
+ * allowed ones). */
+static void read_params(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *what) {
+  ctx_t *c = ir->c;
+  char kb[96], names[LIST_MAX], sug[96], field[160];
+  if (is_null(node))
+    return;
+  if (node->type != YAML_MAPPING_NODE) {
+    report(c, node, "params of %s is %s; expected a mapping such as {%s: ...}", what,
+           kind_of(node, kb, sizeof kb), next_param_or_option(p->model, &(size_t){0}));
+    return;
+  }
+  size_t npairs = map_len(node), nkeys = 0;
+  size_t cursor = 0;
+  while (next_param_or_option(p->model, &cursor) != NULL)
+    nkeys++;
+  yaml_node_t **seen = xcalloc(c, nkeys + 1, sizeof *seen);
+  p->params = xcalloc(c, npairs, sizeof *p->params);
+  if (seen == NULL || (npairs > 0 && p->params == NULL)) {
+    free(seen);
+    return;
+  }
+  for (yaml_node_pair_t *pp = node->data.mapping.pairs.start; pp < node->data.mapping.pairs.top;
+       pp++) {
+    yaml_node_t *k = node_at(c, pp->key), *v = node_at(c, pp->value);
+    const char *ks = scalar_text(k);
+    if (ks == NULL) {
+      report(c, k, "a key in params of %s is %s; expected a parameter name", what,
+             kind_of(k, kb, sizeof kb));
+      continue;
+    }
+    /* Find the key among the parameters then the options: same order as the iterator. */
+    size_t idx = 0;
+    const char *name;
+    cursor = 0;
+    while ((name = next_param_or_option(p->model, &cursor)) != NULL && strcmp(name, ks) != 0)
+      idx++;
+    if (name == NULL) {
+      report(c, k, "unknown parameter '%.*s%s' for model %s%s; expected one of %s", ECHO(ks),
+             p->model, suggest(ks, next_param_or_option, p->model, sug, sizeof sug),
+             list_names(next_param_or_option, p->model, names, sizeof names));
+      continue;
+    }
+    if (seen[idx] != NULL) {
+      report(c, k,
+             "duplicate parameter '%s' in %s (first given at line %d, column %d); "
+             "expected each parameter once",
+             ks, what, (int)seen[idx]->start_mark.line + 1, (int)seen[idx]->start_mark.column + 1);
+      continue;
+    }
+    seen[idx] = k;
+    param_item *it = &p->params[p->nparams];
+    it->key = k;
+    it->name = ks;
+    const char *unit, *allowed;
+    double def;
+    if (hebb_neuron_model_param(p->model, idx, &unit, &def) != NULL) {
+      hebb_dim dim;
+      if (!dim_of_unit(unit, &dim)) {
+        report(c, k,
+               "parameter %s of model %s has the unit '%s' that this reader does not "
+               "know; expected one of ms, mV, pA, nS, pF, Hz, MOhm",
+               ks, p->model, unit);
+        continue;
+      }
+      if (read_quantity(c, v, dim, ks, &it->value))
+        p->nparams++;
+      continue;
+    }
+    size_t np = 0;
+    while (hebb_neuron_model_param(p->model, np, &unit, &def) != NULL)
+      np++;
+    hebb_neuron_model_option(p->model, idx - np, &allowed);
+    alt_iter alts = {allowed, ""};
+    snprintf(field, sizeof field, "option %s", ks);
+    const char *s =
+        need_scalar(c, v, field, list_names(next_alternative, &alts, names, sizeof names));
+    if (s == NULL)
+      continue;
+    if (!is_alternative(allowed, s)) {
+      report(c, v, "invalid value '%.*s%s' for option %s of model %s; expected one of %s", ECHO(s),
+             ks, p->model, list_names(next_alternative, &alts, names, sizeof names));
+      continue;
+    }
+    it->option = s;
+    p->nparams++;
+  }
+  free(seen);
+}
+
+/* Reads the initial mapping of entry P (whose model is known): state variable -> value or
+ * distribution, in the variable's unit. */
+static void read_initial(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *what) {
+  ctx_t *c = ir->c;
+  char kb[96], names[LIST_MAX], sug[96];
+  if (is_null(node))
+    return;
+  if (node->type != YAML_MAPPING_NODE) {
+    report(c, node, "initial of %s is %s; expected a mapping of state variables (%s) to values",
+           what, kind_of(node, kb, sizeof kb),
+           list_names(next_state, p->model, names, sizeof names));
+    return;
+  }
+  size_t npairs = map_len(node), nvars = 0;
+  const char *unit;
+  while (hebb_neuron_model_state(p->model, nvars, &unit) != NULL)
+    nvars++;
+  if (nvars == 0 && npairs > 0) {
+    report(c, node,
+           "initial of %s: model %s has no state variables; expected no initial "
+           "values",
+           what, p->model);
+    return;
+  }
+  yaml_node_t **seen = xcalloc(c, nvars + 1, sizeof *seen);
+  p->inits = xcalloc(c, npairs, sizeof *p->inits);
+  if (seen == NULL || (npairs > 0 && p->inits == NULL)) {
+    free(seen);
+    return;
+  }
+  for (yaml_node_pair_t *pp = node->data.mapping.pairs.start; pp < node->data.mapping.pairs.top;
+       pp++) {
+    yaml_node_t *k = node_at(c, pp->key), *v = node_at(c, pp->value);
+    const char *ks = scalar_text(k);
+    if (ks == NULL) {
+      report(c, k, "a key in initial of %s is %s; expected a state variable name", what,
+             kind_of(k, kb, sizeof kb));
+      continue;
+    }
+    size_t idx = 0;
+    const char *name;
+    while ((name = hebb_neuron_model_state(p->model, idx, &unit)) != NULL && strcmp(name, ks))
+      idx++;
+    if (name == NULL) {
+      report(c, k, "unknown state variable '%.*s%s' for model %s%s; expected one of %s", ECHO(ks),
+             p->model, suggest(ks, next_state, p->model, sug, sizeof sug),
+             list_names(next_state, p->model, names, sizeof names));
+      continue;
+    }
+    if (seen[idx] != NULL) {
+      report(c, k,
+             "duplicate state variable '%s' in %s (first given at line %d, column %d); "
+             "expected each variable once",
+             ks, what, (int)seen[idx]->start_mark.line + 1, (int)seen[idx]->start_mark.column + 1);
+      continue;
+    }
+    seen[idx] = k;
+    hebb_dim dim;
+    if (!dim_of_unit(unit, &dim)) {
+      report(c, k,
+             "state variable %s of model %s has the unit '%s' that this reader does not "
+             "know; expected one of ms, mV, pA, nS, pF, Hz, MOhm",
+             ks, p->model, unit);
+      continue;
+    }
+    init_item *it = &p->inits[p->ninits];
+    it->key = k;
+    it->var = ks;
+    if (read_dist(c, v, dim, ks, &it->dist))
+      p->ninits++;
+  }
+  free(seen);
+}
+
+/* Reads spike_times of a spike_generator entry P: one list of times per neuron. */
+static void read_spike_times(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *what) {
+  ctx_t *c = ir->c;
+  size_t n;
+  if (!need_sequence(c, node, "spike_times", "one list of times per neuron, such as [[1 ms], []]",
+                     false, &n))
+    return;
+  if (p->size > 0 && n != p->size)
+    report(c, node,
+           "spike_times of %s has %zu list%s but size is %u; expected one list of "
+           "times per neuron (%u lists)",
+           what, n, n == 1 ? "" : "s", (unsigned)p->size, (unsigned)p->size);
+  p->times = xcalloc(c, n, sizeof *p->times);
+  if (n > 0 && p->times == NULL)
+    return;
+  for (size_t i = 0; i < n; i++) {
+    yaml_node_t *list = seq_item(c, node, i);
+    times_item *t = &p->times[p->ntimes++];
+    t->node = list;
+    size_t m;
+    char field[64];
+    snprintf(field, sizeof field, "spike_times[%zu]", i);
+    if (!need_sequence(c, list, field, "a list of times such as [1 ms, 2.5 ms]", true, &m))
+      continue;
+    t->t = xcalloc(c, m, sizeof *t->t);
+    if (m > 0 && t->t == NULL)
+      return;
+    for (size_t j = 0; j < m; j++) {
+      snprintf(field, sizeof field, "spike time %zu of neuron %zu", j, i);
+      if (read_quantity(c, seq_item(c, list, j), HEBB_DIM_TIME, field, &t->t[t->n]))
+        t->n++;
+    }
+  }
+}
+
+/* Reads one entry of populations (STIMULUS false) or stimuli (true) into ir->pops. */
+static void read_population(ir_t *ir, yaml_node_t *node, size_t index, bool stimulus) {
+  ctx_t *c = ir->c;
+  const char *kind = stimulus ? "stimulus" : "population";
+  char what[128], names[LIST_MAX], sug[96];
+  entry_what(kind, peek_scalar(c, node, "name"), index, what, sizeof what);
+  pop_entry *p = &ir->pops[ir->npops++];
+  p->node = node;
+  p->stimulus = stimulus;
+  p->id = -1;
+  yaml_node_t *keys[PK_COUNT], *vals[PK_COUNT];
+  if (!read_mapping(c, node, POP_KEYS, PK_COUNT, what, false, keys, vals))
+    return;
+
+  if (vals[PK_NAME] != NULL) {
+    const char *name = read_name(c, vals[PK_NAME], "name");
+    int other = name ? find_entry(ir, name) : -1;
+    if (other >= 0) {
+      const yaml_node_t *first = map_key(c, ir->pops[other].node, "name");
+      report(c, vals[PK_NAME],
+             "duplicate name '%s' (already used by the %s at line %d, column "
+             "%d); expected a name unique across populations and stimuli",
+             name, ir->pops[other].stimulus ? "stimulus" : "population",
+             (int)first->start_mark.line + 1, (int)first->start_mark.column + 1);
+    } else {
+      p->name = name;
+    }
+  }
+  if (vals[PK_SIZE] != NULL) {
+    uint64_t size;
+    if (read_uint(c, vals[PK_SIZE], "size", 1, UINT32_MAX, "a positive integer", &size))
+      p->size = (uint32_t)size;
+  }
+  if (vals[PK_MODEL] != NULL) {
+    const char *model = need_scalar(c, vals[PK_MODEL], "model", "a model name");
+    bool want = stimulus;
+    if (model != NULL && !model_exists(model)) {
+      report(c, vals[PK_MODEL], "unknown %s model '%.*s%s'%s; expected one of %s",
+             stimulus ? "stimulus" : "neuron", ECHO(model),
+             suggest(model, next_model, &want, sug, sizeof sug),
+             list_names(next_model, &want, names, sizeof names));
+    } else if (model != NULL && hebb_neuron_model_is_stimulus(model) != stimulus) {
+      /* The model is known, so its parameters can still be checked below. */
+      report(c, vals[PK_MODEL],
+             stimulus ? "'%s' is a neuron model, not a stimulus: it belongs "
+                        "under populations; expected one of %s"
+                      : "'%s' is a stimulus model: it belongs "
+                        "under stimuli; expected a neuron model: %s",
+             model, list_names(next_model, &want, names, sizeof names));
+      p->model = model;
+      p->misplaced = true;
+    } else {
+      p->model = model;
+    }
+  }
+  if (vals[PK_PARAMS] != NULL && p->model != NULL)
+    read_params(ir, p, vals[PK_PARAMS], what);
+  p->params_node = vals[PK_PARAMS];
+  if (vals[PK_INITIAL] != NULL && p->model != NULL)
+    read_initial(ir, p, vals[PK_INITIAL], what);
+  p->initial_node = vals[PK_INITIAL];
+
+  bool is_sg = p->model != NULL && strcmp(p->model, "spike_generator") == 0;
+  if (p->model != NULL && !is_sg && vals[PK_SPIKE_TIMES] != NULL)
+    report(c, keys[PK_SPIKE_TIMES],
+           "spike_times is not allowed for model %s; expected it only "
+           "with model spike_generator",
+           p->model);
+  else if (is_sg && vals[PK_SPIKE_TIMES] == NULL)
+    report(c, node,
+           "missing required key 'spike_times' in %s (model spike_generator); expected "
+           "spike_times: one list of times per neuron",
+           what);
+  else if (vals[PK_SPIKE_TIMES] != NULL && is_sg)
+    read_spike_times(ir, p, vals[PK_SPIKE_TIMES], what);
+}
+
+/* Reads the populations (STIMULUS false) or stimuli (true) section. */
+static void read_population_list(ir_t *ir, yaml_node_t *node, bool stimulus) {
+  size_t n;
+  const char *field = stimulus ? "stimuli" : "populations";
+  if (!need_sequence(ir->c, node, field,
+                     stimulus ? "a list of stimuli (- name: ...)"
+                              : "a list of populations (- name: ...)",
+                     stimulus, &n))
+    return;
+  if (!stimulus && n == 0) {
+    report(ir->c, node, "populations is empty; expected at least one population");
+    return;
+  }
+  for (size_t i = 0; i < n; i++)
+    read_population(ir, seq_item(ir->c, node, i), i, stimulus);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phase 1: projections                                                                      */
+/* ---------------------------------------------------------------------------------------- */
+
+enum {
+  JK_NAME,
+  JK_SOURCE,
+  JK_TARGET,
+  JK_RULE,
+  JK_P,
+  JK_INDEGREE,
+  JK_OUTDEGREE,
+  JK_N,
+  JK_AUTAPSES,
+  JK_MULTAPSES,
+  JK_WEIGHT,
+  JK_DELAY,
+  JK_RECEPTOR,
+  JK_COUNT
+};
+
+static const key_spec PROJ_KEYS[JK_COUNT] = {
+    [JK_NAME] = {"name", false, "a name made of letters, digits and '_'"},
+    [JK_SOURCE] = {"source", true, "a population or stimulus name"},
+    [JK_TARGET] = {"target", true, "a population name"},
+    [JK_RULE] = {"rule", true, "a connection rule such as pairwise_bernoulli"},
+    [JK_P] = {"p", false, "a probability between 0 and 1"},
+    [JK_INDEGREE] = {"indegree", false, "a positive integer"},
+    [JK_OUTDEGREE] = {"outdegree", false, "a positive integer"},
+    [JK_N] = {"N", false, "a positive integer"},
+    [JK_AUTAPSES] = {"allow_autapses", false, "true or false"},
+    [JK_MULTAPSES] = {"allow_multapses", false, "true or false"},
+    [JK_WEIGHT] = {"weight", false, "a value or a distribution"},
+    [JK_DELAY] = {"delay", false, "a time or a distribution"},
+    [JK_RECEPTOR] = {"receptor", false, "excitatory or inhibitory"},
+};
+
+/* The keys only some rules take; each rule names the one it needs (-1 for none). */
+static const int RULE_KEYS[] = {JK_P, JK_INDEGREE, JK_OUTDEGREE, JK_N};
+
+static const struct {
+  const char *name;
+  hebb_conn_rule rule;
+  int key;
+} RULES[] = {
+    {"all_to_all", HEBB_CONN_ALL_TO_ALL, -1},
+    {"one_to_one", HEBB_CONN_ONE_TO_ONE, -1},
+    {"pairwise_bernoulli", HEBB_CONN_PAIRWISE_BERNOULLI, JK_P},
+    {"fixed_indegree", HEBB_CONN_FIXED_INDEGREE, JK_INDEGREE},
+    {"fixed_outdegree", HEBB_CONN_FIXED_OUTDEGREE, JK_OUTDEGREE},
+    {"fixed_total_number", HEBB_CONN_FIXED_TOTAL_NUMBER, JK_N},
+};
+
+static const struct {
+  const char *name;
+  hebb_receptor receptor;
+} RECEPTORS[] = {{"excitatory", HEBB_RECEPTOR_EXCITATORY},
+                 {"inhibitory", HEBB_RECEPTOR_INHIBITORY}};
+
+/* Looks up the source or target name in NODE; reports an unknown name or a stimulus given as
+ * a target. Returns the entry index or -1. */
+static int read_endpoint(ir_t *ir, yaml_node_t *node, bool target) {
+  ctx_t *c = ir->c;
+  char names[LIST_MAX], sug[96];
+  const char *field = target ? "target" : "source";
+  const char *name = need_scalar(c, node, field, PROJ_KEYS[target ? JK_TARGET : JK_SOURCE].hint);
+  if (name == NULL)
+    return -1;
+  entry_filter f = {ir, target ? 1 : 0};
+  int e = find_entry(ir, name);
+  if (e < 0) {
+    report(c, node, "unknown %s '%.*s%s'%s; expected %s: %s", field, ECHO(name),
+           suggest(name, next_entry, &f, sug, sizeof sug),
+           target ? "a population name" : "a population or stimulus name",
+           list_names(next_entry, &f, names, sizeof names));
+    return -1;
+  }
+  if (target && ir->pops[e].stimulus) {
+    report(c, node, "'%s' is a stimulus and cannot be a target; expected a population name: %s",
+           name, list_names(next_entry, &f, names, sizeof names));
+    return -1;
+  }
+  return e;
+}
+
+static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
+  ctx_t *c = ir->c;
+  char what[128], names[LIST_MAX], sug[96];
+  entry_what("projection", peek_scalar(c, node, "name"), index, what, sizeof what);
+  proj_entry *j = &ir->projs[ir->nprojs++];
+  j->node = node;
+  j->src = j->dst = -1;
+  j->spec = hebb_projection_spec_default();
+  yaml_node_t *keys[JK_COUNT], *vals[JK_COUNT];
+  if (!read_mapping(c, node, PROJ_KEYS, JK_COUNT, what, false, keys, vals))
+    return;
+
+  if (vals[JK_NAME] != NULL) {
+    const char *name = read_name(c, vals[JK_NAME], "name");
+    for (size_t i = 0; name != NULL && i + 1 < ir->nprojs; i++)
+      if (ir->projs[i].spec.name != NULL && strcmp(ir->projs[i].spec.name, name) == 0) {
+        const yaml_node_t *first = map_key(c, ir->projs[i].node, "name");
+        report(c, vals[JK_NAME],
+               "duplicate projection name '%s' (already used at line %d, "
+               "column %d); expected a unique name",
+               name, (int)first->start_mark.line + 1, (int)first->start_mark.column + 1);
+        name = NULL;
+      }
+    j->spec.name = name;
+  }
+  if (vals[JK_SOURCE] != NULL)
+    j->src = read_endpoint(ir, vals[JK_SOURCE], false);
+  if (vals[JK_TARGET] != NULL)
+    j->dst = read_endpoint(ir, vals[JK_TARGET], true);
+
+  int rule = -1;
+  if (vals[JK_RULE] != NULL) {
+    table_ref tab = TABLE_REF(RULES);
+    const char *s = need_scalar(c, vals[JK_RULE], "rule", PROJ_KEYS[JK_RULE].hint);
+    for (size_t r = 0; s != NULL && r < sizeof RULES / sizeof RULES[0]; r++)
+      if (strcmp(RULES[r].name, s) == 0)
+        rule = (int)r;
+    if (s != NULL && rule < 0)
+      report(c, vals[JK_RULE], "unknown connection rule '%.*s%s'%s; expected one of %s", ECHO(s),
+             suggest(s, next_in_table, &tab, sug, sizeof sug),
+             list_names(next_in_table, &tab, names, sizeof names));
+  }
+  if (rule >= 0) {
+    j->spec.rule = RULES[rule].rule;
+    int need = RULES[rule].key;
+    for (size_t i = 0; i < sizeof RULE_KEYS / sizeof RULE_KEYS[0]; i++) {
+      int k = RULE_KEYS[i];
+      if (vals[k] != NULL && k != need) {
+        if (need >= 0)
+          report(c, keys[k], "'%s' is not used by rule %s; expected %s instead", PROJ_KEYS[k].name,
+                 RULES[rule].name, PROJ_KEYS[need].name);
+        else
+          report(c, keys[k],
+                 "'%s' is not used by rule %s; expected no p, indegree, outdegree "
+                 "or N with it",
+                 PROJ_KEYS[k].name, RULES[rule].name);
+      }
+    }
+    if (need >= 0 && vals[need] == NULL)
+      report(c, node, "rule %s needs '%s' in %s; expected %s: %s", RULES[rule].name,
+             PROJ_KEYS[need].name, what, PROJ_KEYS[need].name, PROJ_KEYS[need].hint);
+  }
+  /* The values of the rule keys are checked even when the rule itself is wrong. */
+  if (vals[JK_P] != NULL) {
+    double p;
+    if (read_quantity(c, vals[JK_P], HEBB_DIM_NONE, "p", &p)) {
+      if (p < 0 || p > 1)
+        report(c, vals[JK_P], "p = %g is not a probability; expected a number between 0 and 1", p);
+      else
+        j->spec.p = p;
+    }
+  }
+  for (int k = JK_INDEGREE; k <= JK_N; k++) {
+    uint64_t v;
+    if (vals[k] != NULL &&
+        read_uint(c, vals[k], PROJ_KEYS[k].name, 1, 9007199254740992u, "a positive integer", &v) &&
+        rule >= 0 && RULES[rule].key == k)
+      j->spec.n = v;
+  }
+  if (vals[JK_AUTAPSES] != NULL)
+    read_bool(c, vals[JK_AUTAPSES], "allow_autapses", &j->spec.allow_autapses);
+  if (vals[JK_MULTAPSES] != NULL)
+    read_bool(c, vals[JK_MULTAPSES], "allow_multapses", &j->spec.allow_multapses);
+
+  /* The weight's unit comes from the target model; a dc_generator source makes it a plain
+   * scale factor. Without a known source and target (or with a model in the wrong section,
+   * already reported) the unit is unknown: the weight is checked once those are fixed. */
+  if (vals[JK_WEIGHT] != NULL && j->src >= 0 && j->dst >= 0 && ir->pops[j->src].model != NULL &&
+      ir->pops[j->dst].model != NULL && !ir->pops[j->src].misplaced &&
+      !ir->pops[j->dst].misplaced) {
+    const char *tmodel = ir->pops[j->dst].model;
+    const char *unit = hebb_neuron_model_weight_unit(tmodel);
+    hebb_dim dim;
+    if (strcmp(ir->pops[j->src].model, "dc_generator") == 0)
+      read_dist(c, vals[JK_WEIGHT], HEBB_DIM_NONE, "weight", &j->spec.weight);
+    else if (unit == NULL)
+      report(c, vals[JK_TARGET],
+             "model %s of target '%s' takes no synaptic input; expected a "
+             "neuron population as target",
+             tmodel, ir->pops[j->dst].name);
+    else if (!dim_of_unit(unit, &dim))
+      report(c, keys[JK_WEIGHT],
+             "the weight unit '%s' of model %s is unknown to this reader; "
+             "expected pA, mV or nS",
+             unit, tmodel);
+    else
+      read_dist(c, vals[JK_WEIGHT], dim, "weight", &j->spec.weight);
+  }
+  if (vals[JK_DELAY] != NULL)
+    read_dist(c, vals[JK_DELAY], HEBB_DIM_TIME, "delay", &j->spec.delay_ms);
+  if (vals[JK_RECEPTOR] != NULL) {
+    table_ref tab = TABLE_REF(RECEPTORS);
+    const char *s = need_scalar(c, vals[JK_RECEPTOR], "receptor", "excitatory or inhibitory");
+    size_t r = 0;
+    while (s != NULL && r < sizeof RECEPTORS / sizeof RECEPTORS[0] &&
+           strcmp(RECEPTORS[r].name, s) != 0)
+      r++;
+    if (s != NULL && r == sizeof RECEPTORS / sizeof RECEPTORS[0])
+      report(c, vals[JK_RECEPTOR],
+             "unknown receptor '%.*s%s'%s; expected excitatory or "
+             "inhibitory",
+             ECHO(s), suggest(s, next_in_table, &tab, sug, sizeof sug));
+    else if (s != NULL)
+      j->spec.receptor = RECEPTORS[r].receptor;
+  }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phase 1: recording                                                                        */
+/* ---------------------------------------------------------------------------------------- */
+
+enum { RK_SPIKES, RK_STATE, RK_COUNT };
+static const key_spec REC_KEYS[RK_COUNT] = {
+    [RK_SPIKES] = {"spikes", false, "all or a list of population and stimulus names"},
+    [RK_STATE] = {"state", false, "a list of {population, variables, neurons, interval}"},
+};
+
+enum { STK_POPULATION, STK_VARIABLES, STK_NEURONS, STK_INTERVAL, STK_COUNT };
+static const key_spec STATE_KEYS[STK_COUNT] = {
+    [STK_POPULATION] = {"population", true, "a population name"},
+    [STK_VARIABLES] = {"variables", true, "a list of state variables such as [V_m]"},
+    [STK_NEURONS] = {"neurons", false, "a list of neuron indices such as [0, 1, 2]"},
+    [STK_INTERVAL] = {"interval", false, "a time such as 1 ms"},
+};
+
+/* record.spikes: "all" or a list of names, each at most once. */
+static void read_record_spikes(ir_t *ir, yaml_node_t *node) {
+  ctx_t *c = ir->c;
+  char names[LIST_MAX], sug[96];
+  entry_filter f = {ir, 0};
+  const char *s = scalar_text(node);
+  if (s != NULL && !is_null(node)) {
+    if (strcmp(s, "all") != 0) {
+      report(c, node, "invalid spikes '%.*s%s'; expected all or a list of names such as [%s]",
+             ECHO(s), ir->npops && ir->pops[0].name ? ir->pops[0].name : "exc");
+      return;
+    }
+    ir->spikes = xcalloc(c, ir->npops, sizeof *ir->spikes);
+    for (size_t i = 0; ir->spikes != NULL && i < ir->npops; i++)
+      ir->spikes[ir->nspikes++] = (spike_rec){node, (int)i};
+    return;
+  }
+  size_t n;
+  if (!need_sequence(c, node, "spikes", "all or a list of population and stimulus names", true, &n))
+    return;
+  ir->spikes = xcalloc(c, n, sizeof *ir->spikes);
+  if (n > 0 && ir->spikes == NULL)
+    return;
+  for (size_t i = 0; i < n; i++) {
+    yaml_node_t *item = seq_item(c, node, i);
+    const char *name = need_scalar(c, item, "a name in spikes", "a population or stimulus name");
+    if (name == NULL)
+      continue;
+    int e = find_entry(ir, name);
+    if (e < 0) {
+      report(c, item, "unknown population '%.*s%s' in record.spikes%s; expected one of %s",
+             ECHO(name), suggest(name, next_entry, &f, sug, sizeof sug),
+             list_names(next_entry, &f, names, sizeof names));
+      continue;
+    }
+    bool dup = false;
+    for (size_t k = 0; k < ir->nspikes && !dup; k++)
+      if (ir->spikes[k].pop == e) {
+        report(c, item,
+               "'%s' is listed twice in record.spikes (first at line %d, column %d); "
+               "expected each name once",
+               name, (int)ir->spikes[k].node->start_mark.line + 1,
+               (int)ir->spikes[k].node->start_mark.column + 1);
+        dup = true;
+      }
+    if (!dup)
+      ir->spikes[ir->nspikes++] = (spike_rec){item, e};
+  }
+}
+
+/* One entry of record.state. */
+static void read_state_rec(ir_t *ir, yaml_node_t *node, size_t index) {
+  ctx_t *c = ir->c;
+  char what[128], names[LIST_MAX], sug[96];
+  snprintf(what, sizeof what, "state record #%zu", index + 1);
+  state_rec *r = &ir->states[ir->nstates++];
+  r->node = node;
+  r->pop = -1;
+  yaml_node_t *keys[STK_COUNT], *vals[STK_COUNT];
+  if (!read_mapping(c, node, STATE_KEYS, STK_COUNT, what, false, keys, vals))
+    return;
+  entry_filter f = {ir, 0};
+  const pop_entry *p = NULL;
+  if (vals[STK_POPULATION] != NULL) {
+    const char *name = need_scalar(c, vals[STK_POPULATION], "population", "a population name");
+    if (name != NULL) {
+      r->pop = find_entry(ir, name);
+      if (r->pop < 0)
+        report(c, vals[STK_POPULATION], "unknown population '%.*s%s' in %s%s; expected one of %s",
+               ECHO(name), what, suggest(name, next_entry, &f, sug, sizeof sug),
+               list_names(next_entry, &f, names, sizeof names));
+      else
+        p = &ir->pops[r->pop];
+    }
+  }
+  size_t n;
+  if (vals[STK_VARIABLES] != NULL && need_sequence(c, vals[STK_VARIABLES], "variables",
+                                                   STATE_KEYS[STK_VARIABLES].hint, false, &n)) {
+    if (n == 0)
+      report(c, vals[STK_VARIABLES], "variables is empty; expected at least one state variable");
+    r->vars = xcalloc(c, n, sizeof *r->vars);
+    r->var_nodes = xcalloc(c, n, sizeof *r->var_nodes);
+    for (size_t i = 0; r->vars != NULL && r->var_nodes != NULL && i < n; i++) {
+      yaml_node_t *item = seq_item(c, vals[STK_VARIABLES], i);
+      const char *var = need_scalar(c, item, "a variable", "a state variable name");
+      if (var == NULL || p == NULL || p->model == NULL || p->misplaced)
+        continue;
+      if (hebb_neuron_model_state(p->model, 0, &(const char *){NULL}) == NULL) {
+        report(c, item,
+               "'%s' is a %s, which has no state variables; expected a neuron "
+               "population",
+               p->name, p->model);
+        break;
+      }
+      const char *unit, *name;
+      size_t k = 0;
+      while ((name = hebb_neuron_model_state(p->model, k, &unit)) != NULL && strcmp(name, var))
+        k++;
+      if (name == NULL) {
+        report(c, item,
+               "unknown state variable '%.*s%s' for model %s of '%s'%s; expected one "
+               "of %s",
+               ECHO(var), p->model, p->name, suggest(var, next_state, p->model, sug, sizeof sug),
+               list_names(next_state, p->model, names, sizeof names));
+        continue;
+      }
+      bool dup = false;
+      for (size_t q = 0; q < r->nvars && !dup; q++)
+        dup = strcmp(r->vars[q], var) == 0;
+      if (dup) {
+        report(c, item, "state variable '%s' is listed twice in %s; expected each once", var, what);
+        continue;
+      }
+      r->var_nodes[r->nvars] = item;
+      r->vars[r->nvars++] = var;
+    }
+  }
+  if (vals[STK_NEURONS] != NULL &&
+      need_sequence(c, vals[STK_NEURONS], "neurons", STATE_KEYS[STK_NEURONS].hint, false, &n)) {
+    if (n == 0)
+      report(c, vals[STK_NEURONS],
+             "neurons is empty; expected at least one index (or no "
+             "neurons key to record all)");
+    r->neurons = xcalloc(c, n, sizeof *r->neurons);
+    uint64_t max = p != NULL && p->size > 0 ? p->size - 1u : UINT32_MAX - 1u;
+    char hint[96];
+    snprintf(hint, sizeof hint, "an index from 0 to %llu", (unsigned long long)max);
+    for (size_t i = 0; r->neurons != NULL && i < n; i++) {
+      uint64_t v;
+      if (read_uint(c, seq_item(c, vals[STK_NEURONS], i), "neuron index", 0, max, hint, &v))
+        r->neurons[r->nneurons++] = (uint32_t)v;
+    }
+  }
+  if (vals[STK_INTERVAL] != NULL &&
+      read_quantity(c, vals[STK_INTERVAL], HEBB_DIM_TIME, "interval", &r->interval)) {
+    if (!(r->interval > 0))
+      report(c, vals[STK_INTERVAL], "interval must be positive; expected a time such as 1 ms");
+    else
+      r->has_interval = true;
+  }
+}
+
+static void read_record(ir_t *ir, yaml_node_t *node) {
+  ctx_t *c = ir->c;
+  yaml_node_t *keys[RK_COUNT], *vals[RK_COUNT];
+  if (!read_mapping(c, node, REC_KEYS, RK_COUNT, "record", true, keys, vals))
+    return;
+  if (vals[RK_SPIKES] != NULL)
+    read_record_spikes(ir, vals[RK_SPIKES]);
+  size_t n;
+  if (vals[RK_STATE] != NULL &&
+      need_sequence(c, vals[RK_STATE], "state", REC_KEYS[RK_STATE].hint, true, &n)) {
+    ir->states = xcalloc(c, n, sizeof *ir->states);
+    for (size_t i = 0; ir->states != NULL && i < n; i++)
+      read_state_rec(ir, seq_item(c, vals[RK_STATE], i), i);
+  }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phase 1: the document                                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+enum { TK_SIMULATION, TK_POPULATIONS, TK_STIMULI, TK_PROJECTIONS, TK_RECORD, TK_COUNT };
+static const key_spec TOP_KEYS[TK_COUNT] = {
+    [TK_SIMULATION] = {"simulation", true, "a mapping with dt, duration, seed, threads"},
+    [TK_POPULATIONS] = {"populations", true, "a list of populations (- name: ...)"},
+    [TK_STIMULI] = {"stimuli", false, "a list of stimuli"},
+    [TK_PROJECTIONS] = {"projections", false, "a list of projections"},
+    [TK_RECORD] = {"record", false, "a mapping with spikes and state"},
+};
+
+/* Walks the whole document. Sections are read in dependency order (names before the
+ * projections and records that use them) whatever their order in the file; the problems are
+ * sorted by position afterwards. */
+static void read_document(ir_t *ir, yaml_node_t *root) {
+  ctx_t *c = ir->c;
+  yaml_node_t *keys[TK_COUNT], *vals[TK_COUNT];
+  ir->root = root;
+  if (!read_mapping(c, root, TOP_KEYS, TK_COUNT, "the model file", false, keys, vals))
+    return;
+  if (vals[TK_SIMULATION] != NULL)
+    read_simulation(ir, vals[TK_SIMULATION]);
+  size_t np = 0, ns = 0, nj = 0;
+  if (vals[TK_POPULATIONS] != NULL && vals[TK_POPULATIONS]->type == YAML_SEQUENCE_NODE)
+    np = seq_len(vals[TK_POPULATIONS]);
+  if (vals[TK_STIMULI] != NULL && vals[TK_STIMULI]->type == YAML_SEQUENCE_NODE)
+    ns = seq_len(vals[TK_STIMULI]);
+  ir->pops = xcalloc(c, np + ns, sizeof *ir->pops);
+  if (np + ns > 0 && ir->pops == NULL)
+    return;
+  if (vals[TK_POPULATIONS] != NULL)
+    read_population_list(ir, vals[TK_POPULATIONS], false);
+  if (vals[TK_STIMULI] != NULL)
+    read_population_list(ir, vals[TK_STIMULI], true);
+  if (vals[TK_PROJECTIONS] != NULL &&
+      need_sequence(c, vals[TK_PROJECTIONS], "projections", "a list of projections (- source: ...)",
+                    true, &nj)) {
+    ir->projs = xcalloc(c, nj, sizeof *ir->projs);
+    for (size_t i = 0; ir->projs != NULL && i < nj; i++)
+      read_projection(ir, seq_item(c, vals[TK_PROJECTIONS], i), i);
+  }
+  if (vals[TK_RECORD] != NULL)
+    read_record(ir, vals[TK_RECORD]);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phase 2: builder calls                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Builder field names that differ from the model-file key they stand for. */
+static const struct {
+  const char *field;
+  const char *keys[3];
+} FIELD_ALIASES[] = {
+    {"n", {"indegree", "outdegree", "N"}},
+    {"delay_ms", {"delay"}},
+    {"interval_ms", {"interval"}},
+    {"var", {"variables"}},
+    {"indices", {"neurons"}},
+    {"times", {"spike_times"}},
+    {"dt_ms", {"dt"}},
+    {"duration_ms", {"duration"}},
+};
+
+/* Reports the last builder failure (RC) at the key named by hebb_model_error(m)->field in
+ * mapping ENTRY; at FALLBACK (or ENTRY itself) when the field is empty or not in it. */
+static void builder_error(ir_t *ir, hebb_model *m, int rc, const yaml_node_t *entry,
+                          const yaml_node_t *fallback) {
+  const hebb_error_info *e = hebb_model_error(m);
+  const char *field = e != NULL ? e->field : "";
+  const yaml_node_t *at = NULL;
+  if (field[0] != '\0') {
+    at = map_key(ir->c, entry, field);
+    for (size_t i = 0; at == NULL && i < sizeof FIELD_ALIASES / sizeof FIELD_ALIASES[0]; i++)
+      if (strcmp(FIELD_ALIASES[i].field, field) == 0)
+        for (size_t k = 0; at == NULL && k < 3 && FIELD_ALIASES[i].keys[k] != NULL; k++)
+          at = map_key(ir->c, entry, FIELD_ALIASES[i].keys[k]);
+  }
+  if (at == NULL)
+    at = fallback != NULL ? fallback : entry;
+  if (at == NULL)
+    at = ir->root;
+  const char *msg = e != NULL && e->message[0] != '\0' ? e->message : hebb_strerror(rc);
+  report(ir->c, at, "%s", msg);
+  if (rc == HEBB_ENOMEM)
+    ir->c->oom = true;
+}
+
+/* Adds entry P with its parameters, initial values and spike times. */
+static void build_population(ir_t *ir, hebb_model *m, pop_entry *p) {
+  int rc = hebb_model_add_population(m, p->name, p->model, p->size, &p->id);
+  if (rc != 0) {
+    p->id = -1;
+    builder_error(ir, m, rc, p->node, NULL);
+    return;
+  }
+  for (size_t i = 0; i < p->nparams; i++) {
+    const param_item *it = &p->params[i];
+    rc = it->option != NULL ? hebb_model_set_option(m, p->id, it->name, it->option)
+                            : hebb_model_set_param(m, p->id, it->name, it->value);
+    if (rc != 0)
+      builder_error(ir, m, rc, p->params_node, it->key);
+  }
+  for (size_t i = 0; i < p->ninits; i++) {
+    rc = hebb_model_set_initial(m, p->id, p->inits[i].var, p->inits[i].dist);
+    if (rc != 0)
+      builder_error(ir, m, rc, p->initial_node, p->inits[i].key);
+  }
+  for (size_t i = 0; i < p->ntimes; i++) {
+    rc = hebb_model_set_spike_times(m, p->id, (uint32_t)i, p->times[i].t, p->times[i].n);
+    if (rc != 0)
+      builder_error(ir, m, rc, NULL, p->times[i].node);
+  }
+}
+
+/* Phase 2: makes the builder calls in file order; returns the model, or NULL after
+ * reporting every failure. */
+static hebb_model *build(ir_t *ir, const char *name) {
+  hebb_model *m = hebb_model_new();
+  if (m == NULL) {
+    ir->c->oom = true;
+    return NULL;
+  }
+  int before = ir->c->total, rc;
+  const char *base = strrchr(name, '/');
+  if ((rc = hebb_model_set_name(m, base != NULL ? base + 1 : name)) != 0)
+    builder_error(ir, m, rc, NULL, ir->root);
+  for (int k = 0; k < SK_COUNT; k++) {
+    if (!ir->sim_has[k])
+      continue;
+    switch (k) {
+    case SK_DT:
+      rc = hebb_model_set_dt(m, ir->dt);
+      break;
+    case SK_DURATION:
+      rc = hebb_model_set_duration(m, ir->duration);
+      break;
+    case SK_SEED:
+      rc = hebb_model_set_seed(m, ir->seed);
+      break;
+    default:
+      rc = hebb_model_set_threads(m, (int)ir->threads);
+      break;
+    }
+    if (rc != 0)
+      builder_error(ir, m, rc, ir->sim_node, ir->sim_keys[k]);
+  }
+  for (size_t i = 0; i < ir->npops; i++)
+    build_population(ir, m, &ir->pops[i]);
+  for (size_t i = 0; i < ir->nprojs; i++) {
+    proj_entry *j = &ir->projs[i];
+    /* A failed endpoint was reported already; the projection cannot be checked without it. */
+    if (ir->pops[j->src].id < 0 || ir->pops[j->dst].id < 0)
+      continue;
+    j->spec.source = ir->pops[j->src].id;
+    j->spec.target = ir->pops[j->dst].id;
+    int id;
+    if ((rc = hebb_model_add_projection(m, &j->spec, &id)) != 0)
+      builder_error(ir, m, rc, j->node, NULL);
+  }
+  for (size_t i = 0; i < ir->nspikes; i++) {
+    int id = ir->pops[ir->spikes[i].pop].id;
+    if (id >= 0 && (rc = hebb_model_record_spikes(m, id)) != 0)
+      builder_error(ir, m, rc, NULL, ir->spikes[i].node);
+  }
+  for (size_t i = 0; i < ir->nstates; i++) {
+    const state_rec *r = &ir->states[i];
+    int id = ir->pops[r->pop].id;
+    if (id < 0)
+      continue;
+    double interval = r->has_interval ? r->interval : hebb_model_dt(m);
+    for (size_t v = 0; v < r->nvars; v++) {
+      rc = hebb_model_record_state(m, id, r->vars[v], r->neurons, r->nneurons, interval);
+      if (rc != 0) {
+        /* A variable-specific failure points at the variable, anything else at its key. */
+        const hebb_error_info *e = hebb_model_error(m);
+        bool var_field = e == NULL || e->field[0] == '\0' || strcmp(e->field, "var") == 0 ||
+                         strcmp(e->field, "variables") == 0;
+        builder_error(ir, m, rc, var_field ? NULL : r->node, r->var_nodes[v]);
+      }
+    }
+  }
+  if (ir->c->total != before) {
+    hebb_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Loading                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Reports a libyaml failure: its problem at its position, with the context it was in. The
+ * reader (bad UTF-8, control characters) only gives a byte offset, turned into a position
+ * by counting lines in the input. */
+static void report_yaml_error(ctx_t *c, const yaml_parser_t *parser, const char *buf, size_t len) {
+  int line, col;
+  if (parser->error == YAML_READER_ERROR) {
+    line = 1;
+    col = 1;
+    for (size_t i = 0; i < parser->problem_offset && i < len; i++) {
+      if (buf[i] == '\n') {
+        line++;
+        col = 1;
+      } else if (((unsigned char)buf[i] & 0xC0) != 0x80) {
+        col++;
+      }
+    }
+  } else {
+    line = (int)parser->problem_mark.line + 1;
+    col = (int)parser->problem_mark.column + 1;
+  }
+  const char *problem = parser->problem != NULL ? parser->problem : "unknown problem";
+  /* libyaml's wording is terse; say what usually causes each kind of failure. */
+  const char *hint = "well-formed YAML (check the indentation and the ':' after each key)";
+  if (parser->error == YAML_READER_ERROR)
+    hint = "UTF-8 text without control characters";
+  else if (parser->problem_mark.index < len && buf[parser->problem_mark.index] == '\t')
+    hint = "spaces for indentation (YAML does not allow tabs there)";
+  char ctx[160] = "";
+  if (parser->context != NULL)
+    snprintf(ctx, sizeof ctx, " (%s at line %d, column %d)", parser->context,
+             (int)parser->context_mark.line + 1, (int)parser->context_mark.column + 1);
+  report_at(c, line, col, "YAML syntax error: %s%s; expected %s", problem, ctx, hint);
+}
+
+/* Parses BUF (LEN bytes) and runs both phases. NAME is used in messages and, without its
+ * directory, as the model's name. */
+static int load_buffer(const char *buf, size_t len, const char *name, hebb_model **out,
+                       hebb_diag *diag) {
+  ctx_t c = {.file = name};
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  int rc = HEBB_EPARSE;
+  if (!yaml_parser_initialize(&parser)) {
+    snprintf(diag->text, sizeof diag->text, "%s: out of memory\n", name);
+    diag->count = 1;
+    return HEBB_ENOMEM;
+  }
+  yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+  if (!yaml_parser_load(&parser, &doc)) {
+    if (parser.error == YAML_MEMORY_ERROR)
+      c.oom = true;
+    else
+      report_yaml_error(&c, &parser, buf, len);
+    goto done_parser;
+  }
+  c.doc = &doc;
+  yaml_node_t *root = yaml_document_get_root_node(&doc);
+  if (root == NULL || is_null(root)) {
+    report_at(&c, 1, 1, "empty model file; expected a mapping with simulation and populations");
+    goto done_doc;
+  }
+  /* A second document in the stream would be silently ignored: refuse it. */
+  yaml_document_t extra;
+  if (!yaml_parser_load(&parser, &extra)) {
+    if (parser.error == YAML_MEMORY_ERROR)
+      c.oom = true;
+    else
+      report_yaml_error(&c, &parser, buf, len);
+  } else {
+    if (yaml_document_get_root_node(&extra) != NULL)
+      report_at(&c, (int)extra.start_mark.line + 1, (int)extra.start_mark.column + 1,
+                "a second YAML document starts here; expected a single document per model file");
+    yaml_document_delete(&extra);
+  }
+
+  ir_t ir = {.c = &c};
+  read_document(&ir, root);
+  if (c.total == 0 && !c.oom) {
+    *out = build(&ir, name);
+    if (*out != NULL)
+      rc = HEBB_OK;
+  }
+  ir_free(&ir);
+done_doc:
+  yaml_document_delete(&doc);
+done_parser:
+  yaml_parser_delete(&parser);
+  if (c.oom) {
+    rc = HEBB_ENOMEM;
+    report_at(&c, 0, 0, "out of memory while reading the model");
+  }
+  if (rc != HEBB_OK && *out != NULL) {
+    hebb_model_free(*out);
+    *out = NULL;
+  }
+  render(&c, diag);
+  ctx_free(&c);
+  return rc;
+}
+
+/* Reads a model from a string; see hebb.h. */
+int hebb_model_load_string(const char *yaml, size_t len, const char *name, hebb_model **out,
+                           hebb_diag *diag) {
+  hebb_diag local;
+  if (diag == NULL)
+    diag = &local;
+  diag->count = 0;
+  diag->text[0] = '\0';
+  if (out == NULL || (yaml == NULL && len > 0))
+    return HEBB_EINVAL;
+  *out = NULL;
+  if (name == NULL)
+    name = "<string>";
+  return load_buffer(yaml != NULL ? yaml : "", len, name, out, diag);
+}
+
+/* Reads a model file; see hebb.h. The whole file is read into memory first, so that a
+ * reader error's byte offset can be turned into a line and column. */
+int hebb_model_load(const char *path, hebb_model **out, hebb_diag *diag) {
+  hebb_diag local;
+  if (diag == NULL)
+    diag = &local;
+  diag->count = 0;
+  diag->text[0] = '\0';
+  if (out == NULL || path == NULL)
+    return HEBB_EINVAL;
+  *out = NULL;
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    snprintf(diag->text, sizeof diag->text, "%s: cannot open: %s\n", path, strerror(errno));
+    diag->count = 1;
+    return HEBB_EIO;
+  }
+  size_t len = 0, cap = 0;
+  char *buf = NULL;
+  int rc = HEBB_OK;
+  for (;;) {
+    if (len == cap) {
+      size_t ncap = cap ? cap * 2 : 65536;
+      char *nbuf = realloc(buf, ncap);
+      if (nbuf == NULL) {
+        rc = HEBB_ENOMEM;
+        break;
+      }
+      buf = nbuf;
+      cap = ncap;
+    }
+    size_t got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0)
+      break;
+  }
+  if (rc == HEBB_OK && ferror(f)) {
+    snprintf(diag->text, sizeof diag->text, "%s: cannot read: %s\n", path, strerror(errno));
+    diag->count = 1;
+    rc = HEBB_EIO;
+  } else if (rc == HEBB_ENOMEM) {
+    snprintf(diag->text, sizeof diag->text, "%s: out of memory while reading the file\n", path);
+    diag->count = 1;
+  }
+  fclose(f);
+  if (rc == HEBB_OK)
+    rc = load_buffer(buf, len, path, out, diag);
+  free(buf);
+  return rc;
+}

@@ -1,0 +1,489 @@
+/* output.c - the output directory of a run: spike and state files written as the run goes,
+ * and the summary written last.
+ *
+ * Both binary files start with a header that makes them self-describing (the populations,
+ * their sizes, dt, the state variables) and continue with fixed-size little-endian records
+ * sorted by time; docs/output-format.md gives the layout. The command-line tool (cli.c)
+ * and library users call this module; the engine knows nothing of files.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "hebb.h"
+#include "model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+/* Frozen: the magic strings and record layouts below cannot change without a format break
+ * (bump the version and keep reading the old one). */
+#define SPIKES_MAGIC "HEBBSPK\x01"
+#define STATE_MAGIC "HEBBSTA\x01"
+#define FORMAT_VERSION 1u
+#define SPIKE_RECORD_BYTES 16 /* u64 step, u32 population, u32 index */
+#define SAMPLE_RECORD_BYTES 32 /* u64 step, u32 population, u32 index, u32 variable, u32 zero,
+                                  f64 value */
+
+struct hebb_output {
+  char dir[4096];
+  FILE *spikes, *state;
+  const hebb_model *m;
+  uint64_t nspikes, nsamples;
+};
+
+static void fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(char *err, size_t len, const char *fmt, ...) {
+  if (!err || !len)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, len, fmt, ap);
+  va_end(ap);
+}
+
+static void put_u32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static uint64_t get_u64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static uint64_t double_bits(double d) {
+  uint64_t u;
+  memcpy(&u, &d, sizeof u);
+  return u;
+}
+
+static double bits_double(uint64_t u) {
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+}
+
+static int write_u32(FILE *f, uint32_t v) {
+  unsigned char b[4];
+  put_u32(b, v);
+  return fwrite(b, 4, 1, f) == 1 ? 0 : -1;
+}
+
+static int write_str(FILE *f, const char *s) {
+  size_t n = strlen(s);
+  return write_u32(f, (uint32_t)n) || fwrite(s, 1, n, f) != n ? -1 : 0;
+}
+
+/* The common header: magic, version, dt, populations (name, size) and, for the state file,
+ * each population's state variable names. */
+static int write_header(FILE *f, const char *magic, const hebb_model *m, bool vars) {
+  unsigned char b[8];
+  if (fwrite(magic, 1, 8, f) != 8 || write_u32(f, FORMAT_VERSION) ||
+      write_u32(f, (uint32_t)m->npops))
+    return -1;
+  put_u64(b, double_bits(m->dt));
+  if (fwrite(b, 8, 1, f) != 1)
+    return -1;
+  for (int i = 0; i < m->npops; i++) {
+    if (write_str(f, m->pops[i].name) || write_u32(f, m->pops[i].size))
+      return -1;
+    if (vars) {
+      const hebb_nm_desc *d = m->pops[i].desc;
+      if (write_u32(f, (uint32_t)d->nstates))
+        return -1;
+      for (size_t v = 0; v < d->nstates; v++)
+        if (write_str(f, d->states[v].name))
+          return -1;
+    }
+  }
+  return 0;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  for (char *p = buf + 1; *p; p++) {
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(buf, 0777) && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  }
+  if (mkdir(buf, 0777) && errno != EEXIST)
+    return -1;
+  struct stat st;
+  if (stat(buf, &st) || !S_ISDIR(st.st_mode)) {
+    errno = ENOTDIR;
+    return -1;
+  }
+  return 0;
+}
+
+int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, char *err,
+                     size_t errlen) {
+  *out = NULL;
+  hebb_output *o = calloc(1, sizeof *o);
+  if (!o) {
+    fail(err, errlen, "out of memory");
+    return HEBB_ENOMEM;
+  }
+  o->m = m;
+  snprintf(o->dir, sizeof o->dir, "%s", dir);
+  if (make_dirs(dir)) {
+    fail(err, errlen, "%s: cannot create the output directory: %s", dir, strerror(errno));
+    free(o);
+    return HEBB_EIO;
+  }
+  char path[4200];
+  snprintf(path, sizeof path, "%s/summary.json", dir);
+  if (remove(path) && errno != ENOENT) {
+    fail(err, errlen, "%s: cannot remove the old summary: %s", path, strerror(errno));
+    free(o);
+    return HEBB_EIO;
+  }
+  snprintf(path, sizeof path, "%s/spikes.bin", dir);
+  o->spikes = fopen(path, "wb");
+  if (!o->spikes || write_header(o->spikes, SPIKES_MAGIC, m, false)) {
+    fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    hebb_output_abort(o);
+    return HEBB_EIO;
+  }
+  snprintf(path, sizeof path, "%s/state.bin", dir);
+  o->state = fopen(path, "wb");
+  if (!o->state || write_header(o->state, STATE_MAGIC, m, true)) {
+    fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    hebb_output_abort(o);
+    return HEBB_EIO;
+  }
+  *out = o;
+  return 0;
+}
+
+void hebb_output_abort(hebb_output *o) {
+  if (!o)
+    return;
+  if (o->spikes)
+    fclose(o->spikes);
+  if (o->state)
+    fclose(o->state);
+  free(o);
+}
+
+int hebb_output_write(hebb_output *o, hebb_sim *s) {
+  hebb_spike *sp;
+  size_t n;
+  int rc = hebb_sim_take_spikes(s, &sp, &n);
+  if (rc)
+    return rc;
+  unsigned char rec[SAMPLE_RECORD_BYTES];
+  for (size_t i = 0; i < n && !rc; i++) {
+    put_u64(rec, sp[i].step);
+    put_u32(rec + 8, sp[i].pop);
+    put_u32(rec + 12, sp[i].index);
+    if (fwrite(rec, SPIKE_RECORD_BYTES, 1, o->spikes) != 1)
+      rc = HEBB_EIO;
+  }
+  o->nspikes += n;
+  free(sp);
+  if (rc)
+    return rc;
+  hebb_sample *sm;
+  rc = hebb_sim_take_samples(s, &sm, &n);
+  if (rc)
+    return rc;
+  for (size_t i = 0; i < n && !rc; i++) {
+    put_u64(rec, sm[i].step);
+    put_u32(rec + 8, sm[i].pop);
+    put_u32(rec + 12, sm[i].index);
+    put_u32(rec + 16, sm[i].var);
+    put_u32(rec + 20, 0);
+    put_u64(rec + 24, double_bits(sm[i].value));
+    if (fwrite(rec, SAMPLE_RECORD_BYTES, 1, o->state) != 1)
+      rc = HEBB_EIO;
+  }
+  o->nsamples += n;
+  free(sm);
+  return rc;
+}
+
+/* JSON string contents: names are identifiers, but file names may hold anything. */
+static void json_escaped(FILE *f, const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+}
+
+static int write_summary(hebb_output *o, hebb_sim *s, const char *extra) {
+  const hebb_model *m = o->m;
+  char path[4200], tmp[4300];
+  snprintf(path, sizeof path, "%s/summary.json", o->dir);
+  snprintf(tmp, sizeof tmp, "%s/.summary.json.tmp", o->dir);
+  FILE *f = fopen(tmp, "w");
+  if (!f)
+    return HEBB_EIO;
+  hebb_stats st;
+  hebb_sim_stats(s, &st);
+  double model_s = hebb_sim_time(s) * 1e-3;
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  int P = hebb_sim_threads(s);
+  fprintf(f, "{\n  \"hebb_version\": \"%s\",\n  \"model\": \"", HEBB_VERSION);
+  json_escaped(f, m->name);
+  fprintf(f, "\",\n  \"seed\": %llu,\n  \"threads\": %d,\n", (unsigned long long)m->seed, P);
+  fprintf(f, "  \"dt_ms\": %.17g,\n  \"duration_ms\": %.17g,\n", m->dt, hebb_sim_time(s));
+  fprintf(f, "  \"build_wall_s\": %.6f,\n  \"sim_wall_s\": %.6f,\n", st.build_wall_s,
+          st.sim_wall_s);
+  fprintf(f, "  \"realtime_factor\": %.6g,\n", model_s > 0 ? st.sim_wall_s / model_s : 0.0);
+  fprintf(f, "  \"neurons\": %llu,\n  \"synapses\": %llu,\n", (unsigned long long)st.neurons,
+          (unsigned long long)st.synapses);
+  fprintf(f, "  \"bytes_per_synapse\": %.4f,\n",
+          st.synapses ? (double)st.synapse_bytes / (double)st.synapses : 0.0);
+  fprintf(f, "  \"spikes_total\": %llu,\n  \"synaptic_events\": %llu,\n",
+          (unsigned long long)st.spikes_total, (unsigned long long)st.synaptic_events);
+  fprintf(f, "  \"events_per_s\": %.6g,\n",
+          st.sim_wall_s > 0 ? (double)st.synaptic_events / st.sim_wall_s : 0.0);
+  fprintf(f, "  \"queue_events\": %llu,\n", (unsigned long long)st.queue_events);
+  fprintf(f, "  \"peak_rss_bytes\": %lld,\n", (long long)ru.ru_maxrss * 1024);
+  fprintf(f, "  \"populations\": {");
+  for (int i = 0; i < m->npops; i++) {
+    uint64_t ns = hebb_sim_population_spikes(s, i);
+    double rate = model_s > 0 ? (double)ns / (model_s * m->pops[i].size) : 0.0;
+    fprintf(f, "%s\n    \"%s\": {\"size\": %u, \"spikes\": %llu, \"rate_hz\": %.6g}", i ? "," : "",
+            m->pops[i].name, m->pops[i].size, (unsigned long long)ns, rate);
+  }
+  fprintf(f, "\n  },\n  \"phases_s\": {");
+  for (int k = 0; hebb_phase_name(k); k++)
+    fprintf(f, "%s\"%s\": %.6f", k ? ", " : "", hebb_phase_name(k), st.phase_s[k]);
+  fprintf(f, "},\n  \"pinning\": [");
+  int *cores = malloc((size_t)P * sizeof *cores);
+  if (cores && hebb_sim_pinning(s, cores, (size_t)P) == 0)
+    for (int p = 0; p < P; p++)
+      fprintf(f, "%s%d", p ? ", " : "", cores[p]);
+  free(cores);
+  fprintf(f, "]%s\n}\n", extra ? extra : "");
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  if (bad || rename(tmp, path)) {
+    remove(tmp);
+    return HEBB_EIO;
+  }
+  return 0;
+}
+
+int hebb_output_finish(hebb_output *o, hebb_sim *s, const char *extra, char *err,
+                       size_t errlen) {
+  int rc = hebb_output_write(o, s);
+  if (!rc && (fflush(o->spikes) || fflush(o->state)))
+    rc = HEBB_EIO;
+  int c1 = fclose(o->spikes), c2 = fclose(o->state);
+  o->spikes = o->state = NULL;
+  if (!rc && (c1 || c2))
+    rc = HEBB_EIO;
+  if (!rc)
+    rc = write_summary(o, s, extra);
+  if (rc)
+    fail(err, errlen, "%s: cannot write the output: %s", o->dir,
+         rc == HEBB_EIO ? strerror(errno) : hebb_strerror(rc));
+  hebb_output_abort(o);
+  return rc;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Reading back */
+
+typedef struct {
+  uint32_t npops;
+  double dt;
+  char **names;
+  uint32_t *sizes;
+  uint32_t *nvars;
+  char ***vars;
+} header;
+
+static void header_free(header *h) {
+  for (uint32_t i = 0; i < h->npops; i++) {
+    if (h->names)
+      free(h->names[i]);
+    if (h->vars && h->vars[i]) {
+      for (uint32_t v = 0; v < h->nvars[i]; v++)
+        free(h->vars[i][v]);
+      free(h->vars[i]);
+    }
+  }
+  free(h->names);
+  free(h->sizes);
+  free(h->nvars);
+  free(h->vars);
+}
+
+static int read_u32(FILE *f, uint32_t *v) {
+  unsigned char b[4];
+  if (fread(b, 4, 1, f) != 1)
+    return -1;
+  *v = get_u32(b);
+  return 0;
+}
+
+static char *read_str(FILE *f) {
+  uint32_t n;
+  if (read_u32(f, &n) || n > 4096)
+    return NULL;
+  char *s = malloc(n + 1);
+  if (!s || fread(s, 1, n, f) != n) {
+    free(s);
+    return NULL;
+  }
+  s[n] = '\0';
+  return s;
+}
+
+static int read_header(FILE *f, const char *magic, bool vars, header *h) {
+  memset(h, 0, sizeof *h);
+  char mg[8];
+  uint32_t version;
+  unsigned char b[8];
+  if (fread(mg, 1, 8, f) != 8 || memcmp(mg, magic, 8) != 0)
+    return -1;
+  if (read_u32(f, &version) || version != FORMAT_VERSION || read_u32(f, &h->npops) ||
+      h->npops > 1000000 || fread(b, 8, 1, f) != 1)
+    return -1;
+  h->dt = bits_double(get_u64(b));
+  h->names = calloc(h->npops + 1, sizeof *h->names);
+  h->sizes = calloc(h->npops + 1, sizeof *h->sizes);
+  h->nvars = calloc(h->npops + 1, sizeof *h->nvars);
+  h->vars = calloc(h->npops + 1, sizeof *h->vars);
+  if (!h->names || !h->sizes || !h->nvars || !h->vars)
+    return -1;
+  for (uint32_t i = 0; i < h->npops; i++) {
+    if (!(h->names[i] = read_str(f)) || read_u32(f, &h->sizes[i]))
+      return -1;
+    if (vars) {
+      uint32_t nv;
+      if (read_u32(f, &nv) || nv > 64)
+        return -1;
+      h->vars[i] = calloc(nv + 1, sizeof(char *));
+      if (!h->vars[i])
+        return -1;
+      h->nvars[i] = nv;
+      for (uint32_t v = 0; v < nv; v++)
+        if (!(h->vars[i][v] = read_str(f)))
+          return -1;
+    }
+  }
+  return 0;
+}
+
+/* Decimal places that print every multiple of dt exactly (dt = 0.1 ms: one). */
+static int time_decimals(double dt) {
+  for (int k = 0; k <= 9; k++) {
+    double x = dt * pow(10.0, k);
+    if (fabs(x - nearbyint(x)) < 1e-9 * fmax(1.0, x))
+      return k;
+  }
+  return 17;
+}
+
+/* Opens DIR/NAME and reads its header; a message names the file on failure. */
+static FILE *open_output(const char *dir, const char *name, const char *magic, bool vars,
+                         header *h, char *err, size_t errlen) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  if (read_header(f, magic, vars, h)) {
+    fail(err, errlen, "%s: not a Hebb %s file of format version %u, or its header is damaged",
+         path, vars ? "state" : "spike", FORMAT_VERSION);
+    header_free(h);
+    fclose(f);
+    return NULL;
+  }
+  return f;
+}
+
+int hebb_output_print_spikes(const char *dir, FILE *out, char *err, size_t errlen) {
+  header h;
+  FILE *f = open_output(dir, "spikes.bin", SPIKES_MAGIC, false, &h, err, errlen);
+  if (!f)
+    return HEBB_EPARSE;
+  int dec = time_decimals(h.dt), rc = 0;
+  unsigned char rec[SPIKE_RECORD_BYTES];
+  size_t got;
+  while ((got = fread(rec, 1, sizeof rec, f)) == sizeof rec) {
+    uint64_t step = get_u64(rec);
+    uint32_t pop = get_u32(rec + 8), index = get_u32(rec + 12);
+    if (pop >= h.npops || index >= h.sizes[pop]) {
+      fail(err, errlen, "%s/spikes.bin: record names population %u index %u, not in the header",
+           dir, pop, index);
+      rc = HEBB_EPARSE;
+      break;
+    }
+    fprintf(out, "%s\t%u\t%.*f\n", h.names[pop], index, dec, (double)step * h.dt);
+  }
+  if (!rc && got != 0) {
+    fail(err, errlen, "%s/spikes.bin: truncated record at the end (%zu bytes)", dir, got);
+    rc = HEBB_EPARSE;
+  }
+  fclose(f);
+  header_free(&h);
+  return rc;
+}
+
+int hebb_output_print_state(const char *dir, FILE *out, char *err, size_t errlen) {
+  header h;
+  FILE *f = open_output(dir, "state.bin", STATE_MAGIC, true, &h, err, errlen);
+  if (!f)
+    return HEBB_EPARSE;
+  int dec = time_decimals(h.dt), rc = 0;
+  unsigned char rec[SAMPLE_RECORD_BYTES];
+  size_t got;
+  while ((got = fread(rec, 1, sizeof rec, f)) == sizeof rec) {
+    uint64_t step = get_u64(rec);
+    uint32_t pop = get_u32(rec + 8), index = get_u32(rec + 12), var = get_u32(rec + 16);
+    if (pop >= h.npops || index >= h.sizes[pop] || var >= h.nvars[pop]) {
+      fail(err, errlen, "%s/state.bin: record names population %u index %u variable %u, not in "
+           "the header", dir, pop, index, var);
+      rc = HEBB_EPARSE;
+      break;
+    }
+    fprintf(out, "%s\t%u\t%s\t%.*f\t%.17g\n", h.names[pop], index, h.vars[pop][var], dec,
+            (double)step * h.dt, bits_double(get_u64(rec + 24)));
+  }
+  if (!rc && got != 0) {
+    fail(err, errlen, "%s/state.bin: truncated record at the end (%zu bytes)", dir, got);
+    rc = HEBB_EPARSE;
+  }
+  fclose(f);
+  header_free(&h);
+  return rc;
+}
