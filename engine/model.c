@@ -374,7 +374,8 @@ int hebb_model_set_spike_times(hebb_model *m, int pop, uint32_t index, const dou
     return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
   if (n)
     memcpy(t, times_ms, n * sizeof *t);
-  qsort(t, n, sizeof *t, cmp_double);
+  if (n)
+    qsort(t, n, sizeof *t, cmp_double);
   free(p->spike_times[index]);
   p->spike_times[index] = t;
   p->n_spike_times[index] = n;
@@ -513,8 +514,9 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
   case HEBB_RECEPTOR_INHIBITORY:
     inhibitory = true;
     break;
-  default:
-    inhibitory = spec->weight.a < 0;
+  default: /* by the sign of the weight's mean (a is the low end of a uniform) */
+    inhibitory = (spec->weight.kind == HEBB_DIST_UNIFORM ? 0.5 * (spec->weight.a + spec->weight.b)
+                                                          : spec->weight.a) < 0;
   }
   hebb_proj *np = realloc(m->projs, (size_t)(m->nprojs + 1) * sizeof *np);
   if (!np)

@@ -237,6 +237,35 @@ static void update_psc_delta(const hebb_nm_consts *k, const double *p, hebb_nm_s
   }
 }
 
+/* e^x for |x| <= 700, within one ulp of libm's exp, in plain arithmetic that the compiler
+ * vectorises (libm's exp does not vectorise, and a vector libm would not promise the same
+ * result in every lane, which determinism needs). Cody-Waite reduction x = k ln2 + r,
+ * |r| <= ln2/2, a degree-13 Taylor polynomial for e^r (truncation below 1e-17), and 2^k
+ * built in the exponent bits. */
+static inline double exp_vec(double x) {
+  x = x < -700.0 ? -700.0 : x > 700.0 ? 700.0 : x;
+  const double shifter = 0x1.8p52; /* adding it rounds to an integer in the low bits */
+  const double t = x * 0x1.71547652b82fep0 + shifter;
+  const double k = t - shifter;
+  double r = x - k * 0x1.62e42fefa3800p-1; /* ln2 split in a high part exact in k */
+  r = r - k * 0x1.ef35793c76730p-45;
+  /* Estrin's scheme: the same polynomial with a short dependency chain */
+  const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const double q0 = 1.0 + r, q1 = 0.5 + r * (1.0 / 6.0);
+  const double q2 = 1.0 / 24.0 + r * (1.0 / 120.0), q3 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+  const double q4 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+  const double q5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+  const double q6 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+  const double s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2;
+  const double p = (s0 + s1 * r4) + (s2 + q6 * r4) * r8;
+  uint64_t tb, sb;
+  memcpy(&tb, &t, sizeof tb);
+  sb = (uint64_t)((int64_t)(tb - 0x4338000000000000ull) + 1023) << 52;
+  double scale;
+  memcpy(&scale, &sb, sizeof scale);
+  return p * scale;
+}
+
 /* iaf_cond_exp. Conductances decay exactly. V by exponential Euler with the conductances
  * frozen over the step (exact for constant g; Brian2's "exponential_euler"), or by forward
  * Euler (Brette et al. 2007 scripts, Auryn's TIFGroup). */
@@ -266,11 +295,12 @@ static void update_cond_exp(const hebb_nm_consts *k, const double *p, hebb_nm_st
     }
   } else {
     const double mh_c = -h / c;
+#pragma omp simd
     for (uint32_t i = 0; i < n; i++) {
       const double vi = v[i], ri = r[i];
       const double gt = g_l + gex[i] + gin[i];
       const double vinf = (g_l * e_l + gex[i] * e_ex + gin[i] * e_in + i_e + i0[i]) / gt;
-      const double vn = vinf + (vi - vinf) * exp(mh_c * gt);
+      const double vn = vinf + (vi - vinf) * exp_vec(mh_c * gt);
       const double refr = ri > 0.0 ? 1.0 : 0.0; /* this form if-converts and vectorises */
       v[i] = ri > 0.0 ? vi : vn;
       r[i] = ri - refr;

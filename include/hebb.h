@@ -209,7 +209,7 @@ int hebb_model_record_state(hebb_model *m, int pop, const char *var, const uint3
 /* ---------------------------------------------------------------------------------------- */
 
 /* Diagnostics from reading a model file: every problem found, one per line, each as
- * "FILE:LINE:COLUMN: what is wrong, what was expected". */
+ * "FILE:LINE:COLUMN: what is wrong; expected WHAT". */
 typedef struct {
   int count;      /* number of problems */
   char text[8192]; /* the lines (truncated with a last line saying so) */

@@ -35,9 +35,9 @@
 #include <string.h>
 
 #if defined(__GNUC__)
-#define MY_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define MODEL_YAML_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
-#define MY_PRINTF(fmt, args)
+#define MODEL_YAML_PRINTF(fmt, args)
 #endif
 
 /* Problems kept for sorting; more are only counted (the text holds ~100 lines anyway). */
@@ -46,6 +46,9 @@
 #define ECHO_MAX 48
 /* Longest list of valid names spelled out in a message. */
 #define LIST_MAX 400
+/* Longest population, stimulus or projection name: the engine keeps names in 64 bytes (and
+ * would cut a longer projection name silently). */
+#define NAME_MAX_LEN 63
 
 /* ---------------------------------------------------------------------------------------- */
 /* Diagnostics                                                                               */
@@ -98,7 +101,7 @@ static void vreport_at(ctx_t *c, int line, int col, const char *fmt, va_list ap)
   c->n++;
 }
 
-static void report_at(ctx_t *c, int line, int col, const char *fmt, ...) MY_PRINTF(4, 5);
+static void report_at(ctx_t *c, int line, int col, const char *fmt, ...) MODEL_YAML_PRINTF(4, 5);
 static void report_at(ctx_t *c, int line, int col, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -107,7 +110,7 @@ static void report_at(ctx_t *c, int line, int col, const char *fmt, ...) {
 }
 
 /* Records a problem at the start of NODE (libyaml marks are 0-based, messages 1-based). */
-static void report(ctx_t *c, const yaml_node_t *node, const char *fmt, ...) MY_PRINTF(3, 4);
+static void report(ctx_t *c, const yaml_node_t *node, const char *fmt, ...) MODEL_YAML_PRINTF(3, 4);
 static void report(ctx_t *c, const yaml_node_t *node, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -138,14 +141,17 @@ static void render(ctx_t *c, hebb_diag *d) {
   for (size_t i = 0; i < c->n; i++) {
     char line[1400];
     const diag_item *it = &c->items[i];
+    /* One byte is kept for the newline, so that a very long file name cannot eat it. */
     if (it->line > 0)
-      snprintf(line, sizeof line, "%s:%d:%d: %s\n", c->file, it->line, it->col, it->msg);
+      snprintf(line, sizeof line - 1, "%s:%d:%d: %s", c->file, it->line, it->col, it->msg);
     else
-      snprintf(line, sizeof line, "%s: %s\n", c->file, it->msg);
-    for (char *p = line; p[1] != '\0'; p++) /* a file name may hold a newline too */
+      snprintf(line, sizeof line - 1, "%s: %s", c->file, it->msg);
+    for (char *p = line; *p != '\0'; p++) /* a file name may hold a newline too */
       if ((unsigned char)*p < 0x20)
         *p = '?';
     size_t ll = strlen(line);
+    line[ll++] = '\n';
+    line[ll] = '\0';
     size_t reserve = (int)i + 1 < c->total ? TRAILER_ROOM : 0;
     if (len + ll + reserve >= cap) {
       snprintf(d->text + len, cap - len, "... and %d more problems\n", c->total - (int)i);
@@ -403,7 +409,7 @@ static const char *kind_of(const yaml_node_t *n, char *buf, size_t cap) {
     return "a mapping";
   if (n->type == YAML_SEQUENCE_NODE)
     return "a sequence";
-  if (is_null(n))
+  if (is_null(n) || n->data.scalar.length == 0)
     return "an empty value";
   snprintf(buf, cap, "the scalar '%.*s%s'", ECHO(scalar_text(n)));
   return buf;
@@ -455,7 +461,7 @@ static const char *peek_scalar(ctx_t *c, const yaml_node_t *n, const char *name)
 static const char *need_scalar(ctx_t *c, const yaml_node_t *node, const char *field,
                                const char *hint) {
   char kb[96];
-  if (node->type != YAML_SCALAR_NODE || is_null(node)) {
+  if (node->type != YAML_SCALAR_NODE || is_null(node) || node->data.scalar.length == 0) {
     report(c, node, "%s is %s; expected %s", field, kind_of(node, kb, sizeof kb), hint);
     return NULL;
   }
@@ -495,7 +501,7 @@ typedef struct {
   const char *hint;
 } key_spec;
 
-/* Checks that NODE is a mapping whose keys all come from KEYS (N of them, N <= 16), each at
+/* Checks that NODE is a mapping whose keys all come from KEYS (N of them), each at
  * most once and every required one present; stores each value in VALS[i] and its key in
  * KEYNODES[i] (NULL when absent). WHAT names the mapping in messages ("population 'exc'").
  * With EMPTY_OK a null value counts as an empty mapping. Every problem is reported; returns
@@ -569,10 +575,24 @@ static bool read_quantity(ctx_t *c, const yaml_node_t *node, hebb_dim dim, const
   if (s == NULL)
     return false;
   if (hebb_units_parse(s, dim, out, err, sizeof err) != 0) {
-    report(c, node, "invalid %s: %s", field, err);
+    /* Most unit messages say what was expected; add it to those that do not. */
+    if (strstr(err, "expected") != NULL)
+      report(c, node, "invalid %s: %s", field, err);
+    else
+      report(c, node, "invalid %s: %s; expected %s", field, err, hint);
     return false;
   }
   return true;
+}
+
+/* Reports that the whole number in NODE exceeds MAX; the limit is spelled out unless the
+ * hint already gives the range. */
+static void report_too_large(ctx_t *c, const yaml_node_t *node, const char *field, const char *text,
+                             uint64_t max, const char *hint) {
+  char limit[48] = "";
+  if (strstr(hint, " to ") == NULL)
+    snprintf(limit, sizeof limit, " (at most %llu)", (unsigned long long)max);
+  report(c, node, "%s %.*s%s is too large; expected %s%s", field, ECHO(text), hint, limit);
 }
 
 /* Reads a whole number in [MIN, MAX] from scalar NODE. Plain digits are read exactly (a
@@ -592,52 +612,54 @@ static bool read_uint(ctx_t *c, const yaml_node_t *node, const char *field, uint
   size_t tail = digits;
   while (p[tail] == ' ' || p[tail] == '\t')
     tail++;
+  uint64_t v = 0;
   if (digits > 0 && p[tail] == '\0') {
-    uint64_t v = 0;
-    bool over = false;
     for (size_t i = 0; i < digits; i++) {
       unsigned d = (unsigned)(p[i] - '0');
-      if (v > (UINT64_MAX - d) / 10)
-        over = true;
+      if (v > (UINT64_MAX - d) / 10) {
+        report_too_large(c, node, field, s, max, hint);
+        return false;
+      }
+      v = v * 10 + d;
+    }
+  } else {
+    double x;
+    char err[256];
+    if (hebb_units_parse(s, HEBB_DIM_NONE, &x, err, sizeof err) != 0) {
+      /* The parser's own "expected a dimensionless number" is less to the point than the
+       * hint; what it found wrong (hexadecimal, a unit, not finite) is kept. */
+      char *cut = strstr(err, "; expected");
+      if (cut != NULL)
+        *cut = '\0';
+      if (strncmp(err, "expected a", 10) == 0)
+        report(c, node, "invalid %s '%.*s%s'; expected %s", field, ECHO(s), hint);
       else
-        v = v * 10 + d;
-    }
-    if (over || v > max) {
-      report(c, node, "%s %.*s%s is too large; expected %s (at most %llu)", field, ECHO(s), hint,
-             (unsigned long long)max);
+        report(c, node, "invalid %s: %s; expected %s", field, err, hint);
       return false;
     }
-    if (v < min) {
-      report(c, node, "%s must not be %llu; expected %s", field, (unsigned long long)v, hint);
+    if (x < 0) {
+      report(c, node, "%s %.*s%s is negative; expected %s", field, ECHO(s), hint);
       return false;
     }
-    *out = v;
-    return true;
+    if (x != floor(x)) {
+      report(c, node, "%s %.*s%s is not a whole number; expected %s", field, ECHO(s), hint);
+      return false;
+    }
+    if (x > 9007199254740992.0) { /* 2^53: beyond it a double no longer holds every integer */
+      report_too_large(c, node, field, s, max < 9007199254740992u ? max : 9007199254740992u, hint);
+      return false;
+    }
+    v = (uint64_t)x;
   }
-  double v;
-  char err[256];
-  if (hebb_units_parse(s, HEBB_DIM_NONE, &v, err, sizeof err) != 0) {
-    report(c, node, "invalid %s: %s; expected %s", field, err, hint);
+  if (v > max) {
+    report_too_large(c, node, field, s, max, hint);
     return false;
   }
-  if (v < 0) {
-    report(c, node, "%s %.*s%s is negative; expected %s", field, ECHO(s), hint);
-    return false;
-  }
-  if (v != floor(v)) {
-    report(c, node, "%s %.*s%s is not a whole number; expected %s", field, ECHO(s), hint);
-    return false;
-  }
-  if (v > (double)max || v > 9007199254740992.0) {
-    report(c, node, "%s %.*s%s is too large; expected %s (at most %llu)", field, ECHO(s), hint,
-           (unsigned long long)max);
-    return false;
-  }
-  if ((uint64_t)v < min) {
+  if (v < min) {
     report(c, node, "%s must not be %llu; expected %s", field, (unsigned long long)v, hint);
     return false;
   }
-  *out = (uint64_t)v;
+  *out = v;
   return true;
 }
 
@@ -679,6 +701,11 @@ static const char *read_name(ctx_t *c, const yaml_node_t *node, const char *fiel
            "invalid %s '%.*s%s'; expected a name made of letters, digits and '_' that "
            "does not start with a digit",
            field, ECHO(s));
+    return NULL;
+  }
+  if (s != NULL && strlen(s) > NAME_MAX_LEN) {
+    report(c, node, "%s '%.*s%s' is %zu characters long; expected at most %d", field, ECHO(s),
+           strlen(s), NAME_MAX_LEN);
     return NULL;
   }
   return s;
@@ -890,6 +917,9 @@ typedef struct {
   size_t nprojs;
   spike_rec *spikes;
   size_t nspikes;
+  /* Some population or stimulus has no usable name (reported): a reference to an unknown
+   * name may mean that one, so it is not reported as a second problem. */
+  bool names_incomplete;
   state_rec *states;
   size_t nstates;
 } ir_t;
@@ -1010,6 +1040,10 @@ static void read_params(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *w
   size_t cursor = 0;
   while (next_param_or_option(p->model, &cursor) != NULL)
     nkeys++;
+  if (nkeys == 0 && npairs > 0) {
+    report(c, node, "params of %s: model %s has no parameters; expected no params", what, p->model);
+    return;
+  }
   yaml_node_t **seen = xcalloc(c, nkeys + 1, sizeof *seen);
   p->params = xcalloc(c, npairs, sizeof *p->params);
   if (seen == NULL || (npairs > 0 && p->params == NULL)) {
@@ -1185,10 +1219,17 @@ static void read_spike_times(ir_t *ir, pop_entry *p, yaml_node_t *node, const ch
     t->t = xcalloc(c, m, sizeof *t->t);
     if (m > 0 && t->t == NULL)
       return;
+    /* Files can hold millions of spike times: the message is only formatted on failure. */
     for (size_t j = 0; j < m; j++) {
-      snprintf(field, sizeof field, "spike time %zu of neuron %zu", j, i);
-      if (read_quantity(c, seq_item(c, list, j), HEBB_DIM_TIME, field, &t->t[t->n]))
+      yaml_node_t *tn = seq_item(c, list, j);
+      const char *text = need_scalar(c, tn, "a spike time", "a time (default unit ms)");
+      char err[256];
+      if (text == NULL)
+        continue;
+      if (hebb_units_parse(text, HEBB_DIM_TIME, &t->t[t->n], err, sizeof err) == 0)
         t->n++;
+      else
+        report(c, tn, "invalid spike time %zu of neuron %zu: %s", j, i, err);
     }
   }
 }
@@ -1204,8 +1245,10 @@ static void read_population(ir_t *ir, yaml_node_t *node, size_t index, bool stim
   p->stimulus = stimulus;
   p->id = -1;
   yaml_node_t *keys[PK_COUNT], *vals[PK_COUNT];
-  if (!read_mapping(c, node, POP_KEYS, PK_COUNT, what, false, keys, vals))
+  if (!read_mapping(c, node, POP_KEYS, PK_COUNT, what, false, keys, vals)) {
+    ir->names_incomplete = true;
     return;
+  }
 
   if (vals[PK_NAME] != NULL) {
     const char *name = read_name(c, vals[PK_NAME], "name");
@@ -1220,6 +1263,10 @@ static void read_population(ir_t *ir, yaml_node_t *node, size_t index, bool stim
     } else {
       p->name = name;
     }
+    if (name == NULL)
+      ir->names_incomplete = true;
+  } else {
+    ir->names_incomplete = true;
   }
   if (vals[PK_SIZE] != NULL) {
     uint64_t size;
@@ -1357,6 +1404,8 @@ static int read_endpoint(ir_t *ir, yaml_node_t *node, bool target) {
     return -1;
   entry_filter f = {ir, target ? 1 : 0};
   int e = find_entry(ir, name);
+  if (e < 0 && ir->names_incomplete)
+    return -1;
   if (e < 0) {
     report(c, node, "unknown %s '%.*s%s'%s; expected %s: %s", field, ECHO(name),
            suggest(name, next_entry, &f, sug, sizeof sug),
@@ -1546,6 +1595,8 @@ static void read_record_spikes(ir_t *ir, yaml_node_t *node) {
     if (name == NULL)
       continue;
     int e = find_entry(ir, name);
+    if (e < 0 && ir->names_incomplete)
+      continue;
     if (e < 0) {
       report(c, item, "unknown population '%.*s%s' in record.spikes%s; expected one of %s",
              ECHO(name), suggest(name, next_entry, &f, sug, sizeof sug),
@@ -1584,12 +1635,12 @@ static void read_state_rec(ir_t *ir, yaml_node_t *node, size_t index) {
     const char *name = need_scalar(c, vals[STK_POPULATION], "population", "a population name");
     if (name != NULL) {
       r->pop = find_entry(ir, name);
-      if (r->pop < 0)
+      if (r->pop >= 0)
+        p = &ir->pops[r->pop];
+      else if (!ir->names_incomplete)
         report(c, vals[STK_POPULATION], "unknown population '%.*s%s' in %s%s; expected one of %s",
                ECHO(name), what, suggest(name, next_entry, &f, sug, sizeof sug),
                list_names(next_entry, &f, names, sizeof names));
-      else
-        p = &ir->pops[r->pop];
     }
   }
   size_t n;
@@ -1711,6 +1762,11 @@ static void read_document(ir_t *ir, yaml_node_t *root) {
     read_population_list(ir, vals[TK_POPULATIONS], false);
   if (vals[TK_STIMULI] != NULL)
     read_population_list(ir, vals[TK_STIMULI], true);
+  /* Without a readable list of populations or stimuli, names cannot be checked. */
+  if (vals[TK_POPULATIONS] == NULL || vals[TK_POPULATIONS]->type != YAML_SEQUENCE_NODE ||
+      (vals[TK_STIMULI] != NULL && vals[TK_STIMULI]->type != YAML_SEQUENCE_NODE &&
+       !is_null(vals[TK_STIMULI])))
+    ir->names_incomplete = true;
   if (vals[TK_PROJECTIONS] != NULL &&
       need_sequence(c, vals[TK_PROJECTIONS], "projections", "a list of projections (- source: ...)",
                     true, &nj)) {
@@ -1829,7 +1885,7 @@ static hebb_model *build(ir_t *ir, const char *name) {
   for (size_t i = 0; i < ir->nprojs; i++) {
     proj_entry *j = &ir->projs[i];
     /* A failed endpoint was reported already; the projection cannot be checked without it. */
-    if (ir->pops[j->src].id < 0 || ir->pops[j->dst].id < 0)
+    if (j->src < 0 || j->dst < 0 || ir->pops[j->src].id < 0 || ir->pops[j->dst].id < 0)
       continue;
     j->spec.source = ir->pops[j->src].id;
     j->spec.target = ir->pops[j->dst].id;
@@ -1844,7 +1900,7 @@ static hebb_model *build(ir_t *ir, const char *name) {
   }
   for (size_t i = 0; i < ir->nstates; i++) {
     const state_rec *r = &ir->states[i];
-    int id = ir->pops[r->pop].id;
+    int id = r->pop >= 0 ? ir->pops[r->pop].id : -1;
     if (id < 0)
       continue;
     double interval = r->has_interval ? r->interval : hebb_model_dt(m);

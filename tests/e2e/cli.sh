@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The command-line tool as a user meets it: the built-in model, help, the output directory,
+# the printers, progress, and clear errors with exit code 2 for bad input.
+. "$(dirname "$0")/lib.sh"
+
+# `hebb` alone runs the built-in COBA model for 1 s into hebb-out/default.
+(cd "$WORK" && "$HEBB" > default.out 2> default.err)
+check "hebb alone exits 0" test $? -eq 0
+check "hebb alone writes hebb-out/default/summary.json" test -s "$WORK/hebb-out/default/summary.json"
+check "hebb alone reports the exc population" grep -q "exc" "$WORK/default.out"
+check "the built-in run lasts 1 s" grep -q '"duration_ms": 1000,' "$WORK/hebb-out/default/summary.json"
+
+"$HEBB" --help > "$WORK/help" 2>&1
+check "hebb --help exits 0 and lists run" grep -q "run MODEL.yaml" "$WORK/help"
+"$HEBB" run --help > "$WORK/runhelp" 2>&1
+check "hebb run --help documents --threads" grep -q -- "--threads" "$WORK/runhelp"
+
+expect_fail() { # DESCRIPTION PATTERN COMMAND...: exit code 2 and PATTERN on stderr
+  local what=$1 pat=$2
+  shift 2
+  "$@" > /dev/null 2> "$WORK/err"
+  local rc=$?
+  if [ $rc -eq 2 ] && grep -q -- "$pat" "$WORK/err"; then ok "$what"; else
+    fail "$what (exit $rc, stderr: $(head -c 300 "$WORK/err"))"; fi
+}
+expect_fail "unknown command" "unknown command 'frobnicate'" "$HEBB" frobnicate
+expect_fail "run without a model" "no model file" "$HEBB" run
+expect_fail "missing model file" "nope.yaml: cannot open" "$HEBB" run "$WORK/nope.yaml"
+expect_fail "--threads 0" "expected a whole number from 1" "$HEBB" run "$SRC/examples/cuba.yaml" --threads 0
+expect_fail "--duration with a voltage" "expected a time" "$HEBB" run "$SRC/examples/cuba.yaml" --duration "5 mV"
+expect_fail "--seed negative" "--seed" "$HEBB" run "$SRC/examples/cuba.yaml" --seed -3
+expect_fail "two model files" "unexpected argument" "$HEBB" run a.yaml b.yaml
+expect_fail "spikes of a missing directory" "spikes.bin: cannot open" "$HEBB" spikes "$WORK/none"
+printf 'garbage' > "$WORK/bad.bin" && mkdir -p "$WORK/badout" && cp "$WORK/bad.bin" "$WORK/badout/spikes.bin"
+expect_fail "spikes of a damaged file" "not a Hebb spike file" "$HEBB" spikes "$WORK/badout"
+
+# The output of a model with every input kind and state recorders.
+out="$WORK/pd"
+"$HEBB" run "$SRC/tests/data/poisson_delays.yaml" -o "$out" --threads 2 --duration 200ms \
+  --progress -q 2> "$WORK/progress"
+"$HEBB" run "$SRC/tests/data/poisson_delays.yaml" -o "$out" --threads 2 --duration 200ms \
+  --progress > /dev/null 2> "$WORK/progress"
+check "--progress prints progress lines" grep -q "% \] model time 200.0 ms, real-time factor" "$WORK/progress"
+for key in hebb_version model seed threads dt_ms duration_ms build_wall_s sim_wall_s \
+  realtime_factor neurons synapses bytes_per_synapse spikes_total synaptic_events \
+  events_per_s peak_rss_bytes populations phases_s deliver update exchange barrier_wait record; do
+  grep -q "\"$key\":" "$out/summary.json" || fail "summary.json lacks $key"
+done
+ok "summary.json has every documented key"
+"$HEBB" spikes "$out" > "$WORK/spikes"
+check "spike lines have 3 tab-separated fields" awk -F'\t' 'NF != 3 { exit 1 }' "$WORK/spikes"
+check "spikes sorted by time, then population order, then index" awk -F'\t' '
+  BEGIN { rank["exc"]=0; rank["inh"]=1; rank["relay"]=2; rank["noise"]=3; rank["burst"]=4; rank["drive"]=5 }
+  { key = sprintf("%012.1f %d %09d", $3, rank[$1], $2); if (NR > 1 && key < prev) exit 1; prev = key }' "$WORK/spikes"
+check "spike generator: times as given (10, 10.1 twice, 100)" bash -c \
+  "[ \"\$(grep '^burst' '$WORK/spikes' | cut -f2,3 | tr '\t\n' ' ')\" = '0 10.0 0 10.1 0 10.1 1 100.0 ' ]"
+"$HEBB" state "$out" > "$WORK/state"
+check "state lines have 5 fields" awk -F'\t' 'NF != 5 { exit 1 }' "$WORK/state"
+n=$(grep -c $'^exc\t[0-9]*\tV_m\t' "$WORK/state")
+check "exc V_m sampled every 1 ms for 4 neurons over 200 ms (800 samples, got $n)" test "$n" -eq 800
+n=$(grep -c $'^inh\t50\tg_in\t' "$WORK/state")
+check "inh g_in of neuron 50 sampled every 0.5 ms (400 samples, got $n)" test "$n" -eq 400
+check "the dc_generator drives exc from 100 ms (V_m rises)" awk -F'\t' '
+  $1 == "exc" && $2 == 399 && $3 == "V_m" && $4 == "99.0" { a = $5 }
+  $1 == "exc" && $2 == 399 && $3 == "V_m" && $4 == "100.0" { b = $5 }
+  END { exit !(a != "" && b != "") }' "$WORK/state"
+
+# A model that fails to parse leaves no output directory behind.
+printf 'simulation: {dt: 0.1 ms}\npopulations: [{name: a, size: -1, model: iaf_psc_exp}]\n' > "$WORK/neg.yaml"
+"$HEBB" run "$WORK/neg.yaml" -o "$WORK/neg-out" 2> "$WORK/err"
+rc=$?
+check "bad model: exit code 2" test $rc -eq 2
+check "bad model: FILE:LINE:COLUMN message" grep -q "neg.yaml:2:" "$WORK/err"
+check "bad model: no output directory" test ! -e "$WORK/neg-out"
+finish

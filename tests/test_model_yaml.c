@@ -1,0 +1,949 @@
+/* test_model_yaml.c - tests of io/model_yaml: reading Hebb model files (YAML) into a model.
+ *
+ * A good model must come back through the builder's getters unchanged. Bad models must fail
+ * with HEBB_EPARSE, no model, and a diagnostic line "NAME:LINE:COLUMN: ..." that points at
+ * the exact node at fault and says what is wrong; the position and a key phrase of the
+ * message are asserted, and for the one-problem files also that nothing else was reported
+ * (a cascade of follow-on errors would make users guess which one matters).
+ *
+ * The bad models below are also stored one per file under tests/data/bad/ (first line
+ * "# expect: LINE:COLUMN: phrase") for the command-line tool's end-to-end test; when the
+ * data directory is known (HEBB_SOURCE_DIR or HEBB_TEST_DATA_DIR in the environment),
+ * those files and tests/data/good/ are checked here too.
+ */
+#define _POSIX_C_SOURCE 200809L /* opendir, to walk tests/data/bad */
+
+#include "hebb.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether D has a line starting "NAME:LINE:COL: " that contains PHRASE. */
+static bool diag_has(const hebb_diag *d, const char *name, int line, int col, const char *phrase) {
+  char prefix[1100]; /* a path of up to 1023 bytes and the position */
+  snprintf(prefix, sizeof prefix, "%s:%d:%d: ", name, line, col);
+  size_t pl = strlen(prefix);
+  for (const char *p = d->text; *p != '\0';) {
+    const char *end = strchr(p, '\n');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len >= pl && memcmp(p, prefix, pl) == 0) {
+      char buf[2048];
+      snprintf(buf, sizeof buf, "%.*s", (int)len, p);
+      if (phrase == NULL || strstr(buf, phrase) != NULL)
+        return true;
+    }
+    p += len + (end ? 1 : 0);
+  }
+  return false;
+}
+
+/* Loads YAML (named "t.yaml" in messages) and asserts that it fails to parse. */
+static void load_bad(const char *yaml, hebb_diag *d) {
+  hebb_model *m = (hebb_model *)&m; /* not NULL, to see that it is cleared */
+  int rc = hebb_model_load_string(yaml, strlen(yaml), "t.yaml", &m, d);
+  ck_assert_msg(rc == HEBB_EPARSE, "rc %d (%s), diag:\n%s", rc, hebb_strerror(rc), d->text);
+  ck_assert_ptr_null(m);
+  ck_assert_int_gt(d->count, 0);
+}
+
+/* Loads YAML and asserts that it succeeds. */
+static hebb_model *load_good(const char *yaml) {
+  hebb_model *m = NULL;
+  hebb_diag d;
+  int rc = hebb_model_load_string(yaml, strlen(yaml), "good.yaml", &m, &d);
+  ck_assert_msg(rc == 0, "rc %d, diag:\n%s", rc, d.text);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_int_eq(d.count, 0);
+  return m;
+}
+
+#define ASSERT_DIAG(d, line, col, phrase)                                                          \
+  ck_assert_msg(diag_has(&(d), "t.yaml", (line), (col), (phrase)),                                 \
+                "no problem at %d:%d containing \"%s\"; got:\n%s", (line), (col), (phrase),        \
+                (d).text)
+
+static const char GOOD[] =
+    "# a small but complete model\n"
+    "simulation:\n"
+    "  dt: 0.05 ms\n"
+    "  duration: 2 s\n"
+    "  seed: 18446744073709551615\n"
+    "  threads: 3\n"
+    "populations:\n"
+    "  - name: exc\n"
+    "    size: 3200\n"
+    "    model: iaf_cond_exp\n"
+    "    params:\n"
+    "      C_m: 0.2 nF\n"
+    "      V_th: -50 mV\n"
+    "      integrator: euler\n"
+    "    initial:\n"
+    "      V_m: {distribution: uniform, low: -60 mV, high: -50 mV}\n"
+    "      g_ex: {distribution: normal, mean: 40 nS, std: 15 nS}\n"
+    "      g_in: {distribution: normal_clipped, mean: 200 nS, std: 120 nS, low: 0 nS}\n"
+    "  - name: inh\n"
+    "    size: 800\n"
+    "    model: iaf_psc_exp\n"
+    "    initial: {V_m: -65 mV}\n"
+    "stimuli:\n"
+    "  - name: noise\n"
+    "    size: 100\n"
+    "    model: poisson_generator\n"
+    "    params: {rate: 10 Hz}\n"
+    "  - name: pattern\n"
+    "    size: 2\n"
+    "    model: spike_generator\n"
+    "    spike_times:\n"
+    "      - [1 ms, 2.5 ms, 10]\n"
+    "      - []\n"
+    "  - name: drive\n"
+    "    size: 1\n"
+    "    model: dc_generator\n"
+    "    params: {amplitude: 376 pA, start: 0 ms, stop: 0.5 s}\n"
+    "projections:\n"
+    "  - name: ee\n"
+    "    source: exc\n"
+    "    target: exc\n"
+    "    rule: pairwise_bernoulli\n"
+    "    p: 0.02\n"
+    "    weight: 6 nS\n"
+    "    delay: 0.8 ms\n"
+    "  - source: inh\n"
+    "    target: exc\n"
+    "    rule: fixed_indegree\n"
+    "    indegree: 200\n"
+    "    allow_autapses: false\n"
+    "    allow_multapses: false\n"
+    "    weight: {distribution: normal_clipped, mean: -67 nS, std: 5 nS, high: 0 nS}\n"
+    "    receptor: inhibitory\n"
+    "  - source: drive\n"
+    "    target: inh\n"
+    "    rule: all_to_all\n"
+    "    weight: 0.5\n"
+    "  - source: noise\n"
+    "    target: inh\n"
+    "    rule: fixed_total_number\n"
+    "    N: 1000\n"
+    "    weight: 87.8 pA\n"
+    "    delay: {distribution: uniform, low: 1 ms, high: 2 ms}\n"
+    "  - source: pattern\n"
+    "    target: exc\n"
+    "    rule: fixed_outdegree\n"
+    "    outdegree: 7\n"
+    "record:\n"
+    "  spikes: [exc, inh]\n"
+    "  state:\n"
+    "    - population: exc\n"
+    "      variables: [V_m, g_ex]\n"
+    "      neurons: [0, 1, 2]\n"
+    "      interval: 1 ms\n"
+    "    - population: inh\n"
+    "      variables: [V_m]\n";
+
+START_TEST(test_good_round_trip) {
+  hebb_model *m = load_good(GOOD);
+  ck_assert_str_eq(hebb_model_name(m), "good.yaml");
+  ck_assert(hebb_model_dt(m) == 0.05);
+  ck_assert(hebb_model_duration(m) == 2000.0);
+  ck_assert(hebb_model_seed(m) == UINT64_MAX);
+  ck_assert_int_eq(hebb_model_threads(m), 3);
+  ck_assert_int_eq(hebb_model_population_count(m), 5);
+  static const struct {
+    const char *name, *model;
+    uint32_t size;
+  } pops[] = {{"exc", "iaf_cond_exp", 3200},
+              {"inh", "iaf_psc_exp", 800},
+              {"noise", "poisson_generator", 100},
+              {"pattern", "spike_generator", 2},
+              {"drive", "dc_generator", 1}};
+  for (int i = 0; i < 5; i++) {
+    ck_assert_str_eq(hebb_model_population_name(m, i), pops[i].name);
+    ck_assert_str_eq(hebb_model_population_model(m, i), pops[i].model);
+    ck_assert_uint_eq(hebb_model_population_size(m, i), pops[i].size);
+    ck_assert_int_eq(hebb_model_find_population(m, pops[i].name), i);
+  }
+  ck_assert_int_eq(hebb_model_projection_count(m), 5);
+  static const char *const projs[] = {"ee", "inh_to_exc", "drive_to_inh", "noise_to_inh",
+                                      "pattern_to_exc"};
+  for (int i = 0; i < 5; i++)
+    ck_assert_str_eq(hebb_model_projection_name(m, i), projs[i]);
+  hebb_model_free(m);
+}
+END_TEST
+
+/* Defaults: only the required keys; an empty simulation mapping; the base name of a path. */
+START_TEST(test_minimal_defaults) {
+  static const char y[] = "simulation:\n"
+                          "populations: [{name: a, size: 1, model: iaf_psc_delta}]\n"
+                          "stimuli: []\n"
+                          "record: {spikes: all}\n";
+  hebb_model *m = NULL;
+  hebb_diag d;
+  ck_assert_int_eq(hebb_model_load_string(y, strlen(y), "some/dir/net.yaml", &m, &d), 0);
+  ck_assert_str_eq(hebb_model_name(m), "net.yaml");
+  ck_assert(hebb_model_dt(m) == 0.1);
+  ck_assert(hebb_model_duration(m) == 1000.0);
+  ck_assert(hebb_model_seed(m) == 1);
+  ck_assert_int_eq(hebb_model_population_count(m), 1);
+  ck_assert_int_eq(hebb_model_projection_count(m), 0);
+  hebb_model_free(m);
+}
+END_TEST
+
+typedef struct {
+  const char *name;
+  const char *yaml;
+  int line, col;
+  const char *phrase, *phrase2; /* both must be in the line at LINE:COL */
+  int count;                    /* the number of problems reported */
+} bad_case;
+
+/* Generated together with tests/data/bad/NN_NAME.yaml (same text, one comment line less). */
+static const bad_case BAD[] = {
+    {"unknown_top_key",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "extras: 1\n",
+     7, 1, "unknown key 'extras' in the model file", "expected one of simulation, populations", 1},
+    {"unknown_population_key",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "    colour: red\n",
+     7, 5, "unknown key 'colour' in population 'exc'", "expected one of name, size, model", 1},
+    {"missing_size",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    model: iaf_psc_exp\n",
+     3, 5, "missing required key 'size' in population 'exc'", "expected size: a positive integer",
+     1},
+    {"negative_size",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: -5\n"
+     "    model: iaf_psc_exp\n",
+     4, 11, "size -5 is negative", "expected a positive integer", 1},
+    {"fractional_size",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 2.5\n"
+     "    model: iaf_psc_exp\n",
+     4, 11, "size 2.5 is not a whole number", "expected a positive integer", 1},
+    {"size_too_large",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 4294967296\n"
+     "    model: iaf_psc_exp\n",
+     4, 11, "too large", "at most 4294967295", 1},
+    {"unknown_model",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exq\n",
+     5, 12, "unknown neuron model 'iaf_psc_exq'", "did you mean 'iaf_psc_exp'?", 1},
+    {"stimulus_model_in_populations",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: noise\n"
+     "    size: 10\n"
+     "    model: poisson_generator\n",
+     5, 12, "'poisson_generator' is a stimulus model", "belongs under stimuli", 1},
+    {"unknown_parameter",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "    params:\n"
+     "      tau_x: 3 ms\n",
+     8, 7, "unknown parameter 'tau_x' for model iaf_psc_exp", "C_m, tau_m, tau_syn_ex", 1},
+    {"wrong_dimension",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "    params:\n"
+     "      V_th: 20 ms\n",
+     8, 13, "expected a voltage", "got '20 ms' which is a time", 1},
+    {"bad_unit",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "    params:\n"
+     "      C_m: 250 pFF\n",
+     8, 12, "unknown unit 'pFF'", "invalid C_m", 1},
+    {"bad_option_value",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_cond_exp\n"
+     "    params: {integrator: rk4}\n",
+     6, 26, "invalid value 'rk4' for option integrator", "expected one of exp_euler, euler", 1},
+    {"unknown_rule",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: random\n",
+     10, 11, "unknown connection rule 'random'", "fixed_indegree", 1},
+    {"p_missing",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: pairwise_bernoulli\n",
+     8, 5, "rule pairwise_bernoulli needs 'p'", "expected p:", 1},
+    {"indegree_for_bernoulli",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: pairwise_bernoulli\n"
+     "    p: 0.1\n"
+     "    indegree: 5\n",
+     12, 5, "'indegree' is not used by rule pairwise_bernoulli", "expected p instead", 1},
+    {"p_out_of_range",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: pairwise_bernoulli\n"
+     "    p: 1.5\n",
+     11, 8, "not a probability", "between 0 and 1", 1},
+    {"unknown_source",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exx\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n",
+     8, 13, "unknown source 'exx'", "did you mean 'exc'?", 1},
+    {"target_is_stimulus",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: noise\n"
+     "    size: 5\n"
+     "    model: poisson_generator\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: noise\n"
+     "    rule: all_to_all\n",
+     13, 13, "'noise' is a stimulus and cannot be a target", "expected a population name: exc", 1},
+    {"duplicate_population",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "  - name: exc\n"
+     "    size: 5\n"
+     "    model: iaf_psc_delta\n",
+     7, 11, "duplicate name 'exc'", "line 4, column 5", 1},
+    {"duplicate_key",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    size: 20\n"
+     "    model: iaf_psc_exp\n",
+     5, 5, "duplicate key 'size' in population 'exc'", "first given at line 4, column 5", 1},
+    {"yaml_syntax",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "   model: iaf_psc_exp\n",
+     5, 4, "YAML syntax error", "line 3, column 3", 1},
+    {"tab_indent",
+     "simulation:\n"
+     "\tdt: 0.1 ms\n",
+     2, 1, "YAML syntax error", "tabs", 1},
+    {"bad_distribution",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "    initial:\n"
+     "      V_m: {distribution: gaussian, mean: -60 mV, std: 5 mV}\n",
+     8, 27, "unknown distribution 'gaussian'",
+     "expected one of constant, uniform, normal, normal_clipped", 1},
+    {"uniform_low_above_high",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "    initial:\n"
+     "      V_m: {distribution: uniform, low: -50 mV, high: -60 mV}\n",
+     8, 55, "high of V_m (-60) is not above low (-50)", "expected low < high", 1},
+    {"spike_times_length",
+     "simulation: {}\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: pattern\n"
+     "    size: 3\n"
+     "    model: spike_generator\n"
+     "    spike_times:\n"
+     "      - [1 ms, 2 ms]\n"
+     "      - []\n",
+     11, 7, "spike_times of stimulus 'pattern' has 2 lists but size is 3",
+     "one list of times per neuron", 1},
+    {"spike_times_not_generator",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "    spike_times: [[1 ms]]\n",
+     7, 5, "spike_times is not allowed for model iaf_psc_exp", "spike_generator", 1},
+    {"record_bad_state_variable",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "record:\n"
+     "  state:\n"
+     "    - population: exc\n"
+     "      variables: [V_m, V_x]\n",
+     10, 24, "unknown state variable 'V_x' for model iaf_psc_exp",
+     "expected one of V_m, I_syn_ex, I_syn_in", 1},
+    {"record_unknown_population",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "record:\n"
+     "  spikes: [exc, ihn]\n",
+     8, 17, "unknown population 'ihn' in record.spikes", "expected one of exc", 1},
+    {"neuron_index_out_of_range",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "record:\n"
+     "  state:\n"
+     "    - population: exc\n"
+     "      variables: [V_m]\n"
+     "      neurons: [0, 10]\n",
+     11, 20, "neuron index 10 is too large", "an index from 0 to 9", 1},
+    {"bad_bool",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    allow_autapses: maybe\n",
+     11, 21, "invalid allow_autapses 'maybe'", "expected true or false", 1},
+    {"populations_not_a_list",
+     "simulation: {}\n"
+     "populations:\n"
+     "  name: exc\n",
+     3, 3, "populations is a mapping", "expected a list of populations", 1},
+    {"missing_simulation",
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n",
+     1, 1, "missing required key 'simulation' in the model file", "expected simulation:", 1},
+    {"empty_file", "", 1, 1, "empty model file",
+     "expected a mapping with simulation and populations", 1},
+    {"three_problems",
+     "simulation:\n"
+     "  dt: 0.1 mV\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 0\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: inh\n"
+     "    rule: all_to_all\n",
+     2, 7, "invalid dt", "expected a time", 3},
+};
+
+#define NBAD ((int)(sizeof BAD / sizeof BAD[0]))
+
+START_TEST(test_bad_models) {
+  const bad_case *c = &BAD[_i];
+  hebb_diag d;
+  load_bad(c->yaml, &d);
+  ck_assert_msg(diag_has(&d, "t.yaml", c->line, c->col, c->phrase),
+                "%s: no problem at %d:%d containing \"%s\"; got:\n%s", c->name, c->line, c->col,
+                c->phrase, d.text);
+  ck_assert_msg(diag_has(&d, "t.yaml", c->line, c->col, c->phrase2),
+                "%s: the problem at %d:%d lacks \"%s\"; got:\n%s", c->name, c->line, c->col,
+                c->phrase2, d.text);
+  ck_assert_msg(d.count == c->count, "%s: %d problems, expected %d:\n%s", c->name, d.count,
+                c->count, d.text);
+}
+END_TEST
+
+/* Three independent problems in one file are all reported, in file order, in one run. */
+START_TEST(test_three_problems) {
+  static const char y[] = "simulation:\n"
+                          "  dt: 0.1 mV\n"
+                          "populations:\n"
+                          "  - name: exc\n"
+                          "    size: 0\n"
+                          "    model: iaf_psc_exp\n"
+                          "projections:\n"
+                          "  - source: exc\n"
+                          "    target: inh\n"
+                          "    rule: all_to_all\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 3);
+  ASSERT_DIAG(d, 2, 7, "which is a voltage");
+  ASSERT_DIAG(d, 5, 11, "size must not be 0");
+  ASSERT_DIAG(d, 9, 13, "unknown target 'inh'");
+  const char *a = strstr(d.text, ":2:7:"), *b = strstr(d.text, ":5:11:"),
+             *c = strstr(d.text, ":9:13:");
+  ck_assert(a < b && b < c);
+}
+END_TEST
+
+/* Problems come out sorted by position even when the sections are in an unusual order (the
+ * projections are read after the populations they name). */
+START_TEST(test_sorted_by_position) {
+  static const char y[] = "projections:\n"
+                          "  - {source: nope, target: a, rule: all_to_all}\n"
+                          "populations:\n"
+                          "  - {name: a, size: 1, model: iaf_psc_exp, bogus: 1}\n"
+                          "simulation: {dt: x}\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 3);
+  const char *a = strstr(d.text, "t.yaml:2:14: unknown source 'nope'");
+  const char *b = strstr(d.text, "t.yaml:4:44: unknown key 'bogus'");
+  const char *c = strstr(d.text, "t.yaml:5:18: invalid dt");
+  ck_assert_msg(a && b && c && a < b && b < c, "got:\n%s", d.text);
+}
+END_TEST
+
+/* More shapes of bad input, each at its own position. */
+START_TEST(test_more_problems) {
+  static const char y[] = "simulation: {seed: 1.5, threads: 0, dt: [1]}\n"           /* 1 */
+                          "populations:\n"                                           /* 2 */
+                          "  - name: 9lives\n"                                       /* 3 */
+                          "    size: ten\n"                                          /* 4 */
+                          "    model: iaf_cond_exp\n"                                /* 5 */
+                          "    initial:\n"                                           /* 6 */
+                          "      V_m: {distribution: normal, mean: 1 mV}\n"          /* 7 */
+                          "      g_ex: {distribution: normal, mean: 1, std: -2}\n"   /* 8 */
+                          "      g_in: {distribution: constant, value: 1, low: 0}\n" /* 9 */
+                          "  - name: b\n"                                            /* 10 */
+                          "    size: 2\n"                                            /* 11 */
+                          "    model: iaf_psc_exp\n"                                 /* 12 */
+                          "    params: [C_m]\n"                                      /* 13 */
+                          "  - just a string\n"                                      /* 14 */
+                          "stimuli:\n"                                               /* 15 */
+                          "  - {name: s, size: 1, model: iaf_psc_exp}\n"             /* 16 */
+                          "projections:\n"                                           /* 17 */
+                          "  - {source: b, target: b, rule: all_to_all, p: 0.5, weight: 1 nS,\n"
+                          "     receptor: sideways, delay: {distribution: uniform, low: 1 ms}}\n"
+                          "  - {name: x, source: b, target: b, rule: one_to_one}\n" /* 20 */
+                          "  - {name: x, source: b, target: b, rule: fixed_indegree, indegree: 0}\n"
+                          "record:\n"                                                /* 22 */
+                          "  spikes: some\n"                                         /* 23 */
+                          "  state:\n"                                               /* 24 */
+                          "    - {population: b, variables: [], interval: 0.5 V}\n"; /* 25 */
+  hebb_diag d;
+  load_bad(y, &d);
+  ASSERT_DIAG(d, 1, 20, "seed 1.5 is not a whole number");
+  ASSERT_DIAG(d, 1, 34, "threads must not be 0");
+  ASSERT_DIAG(d, 1, 41, "dt is a sequence; expected a time");
+  ASSERT_DIAG(d, 3, 11, "invalid name '9lives'");
+  ASSERT_DIAG(d, 4, 11, "invalid size 'ten'; expected a positive integer");
+  ASSERT_DIAG(d, 7, 12, "distribution normal of V_m needs 'std'");
+  ASSERT_DIAG(d, 8, 50, "std of g_ex is negative");
+  ASSERT_DIAG(d, 9, 48, "'low' is not used by distribution constant");
+  ASSERT_DIAG(d, 13, 13, "params of population 'b' is a sequence");
+  ASSERT_DIAG(d, 14, 5, "population #3 is the scalar 'just a string'; expected a mapping");
+  ASSERT_DIAG(d, 16, 31, "'iaf_psc_exp' is a neuron model, not a stimulus");
+  ASSERT_DIAG(d, 18, 46, "'p' is not used by rule all_to_all");
+  ASSERT_DIAG(d, 18, 62, "expected a current (e.g. 100 pA), got '1 nS'");
+  ASSERT_DIAG(d, 19, 16, "unknown receptor 'sideways'");
+  ASSERT_DIAG(d, 19, 33, "distribution uniform of delay needs 'high'");
+  ASSERT_DIAG(d, 21, 12, "duplicate projection name 'x'");
+  ASSERT_DIAG(d, 21, 69, "indegree must not be 0");
+  ASSERT_DIAG(d, 23, 11, "invalid spikes 'some'; expected all or a list of names");
+  ASSERT_DIAG(d, 25, 34, "variables is empty");
+  ASSERT_DIAG(d, 25, 48, "expected a time (e.g. 20 ms), got '0.5 V' which is a voltage");
+  ck_assert_int_eq(d.count, 20);
+}
+END_TEST
+
+/* A document whose top level is not a mapping, a second document, and YAML null. */
+START_TEST(test_document_shapes) {
+  hebb_diag d;
+  load_bad("- a\n- b\n", &d);
+  ASSERT_DIAG(d, 1, 1, "the model file is a sequence; expected a mapping");
+  load_bad("# only a comment\n", &d);
+  ASSERT_DIAG(d, 1, 1, "empty model file; expected a mapping with simulation and populations");
+  load_bad("~\n", &d);
+  ASSERT_DIAG(d, 1, 1, "empty model file");
+  load_bad("simulation: {}\npopulations: [{name: a, size: 1, model: iaf_psc_exp}]\n---\nx: 1\n",
+           &d);
+  ASSERT_DIAG(d, 3, 1, "a second YAML document starts here");
+  load_bad("simulation: {}\npopulations: []\n", &d);
+  ASSERT_DIAG(d, 2, 14, "populations is empty; expected at least one population");
+  load_bad("simulation: {}\npopulations:\n", &d);
+  ASSERT_DIAG(d, 2, 13, "populations is an empty value; expected a list of populations");
+  load_bad("simulation: {}\npopulations: [{name: a, size: 1, model: iaf_psc_exp}]\nrecord: *x\n",
+           &d);
+  ASSERT_DIAG(d, 3, 9, "YAML syntax error: found undefined alias");
+  load_bad("simulation:\n  dt: \"\xff\"\n", &d);
+  ASSERT_DIAG(d, 2, 8, "YAML syntax error: invalid leading UTF-8 octet");
+}
+END_TEST
+
+/* A builder failure is reported at the key the builder names, inside the entry at fault. */
+START_TEST(test_semantic_delay_below_dt) {
+  static const char y[] = "simulation:\n"
+                          "  dt: 0.1 ms\n"
+                          "populations:\n"
+                          "  - name: exc\n"
+                          "    size: 10\n"
+                          "    model: iaf_psc_exp\n"
+                          "projections:\n"
+                          "  - source: exc\n"
+                          "    target: exc\n"
+                          "    rule: all_to_all\n"
+                          "    delay: 0.05 ms\n"
+                          "  - source: exc\n"
+                          "    target: exc\n"
+                          "    name: second\n"
+                          "    rule: one_to_one\n"
+                          "    delay: {distribution: normal, mean: 2 ms, std: 0.1 ms}\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 2); /* both projections fail, both are reported */
+  ASSERT_DIAG(d, 11, 5, "");
+  ASSERT_DIAG(d, 16, 5, "");
+}
+END_TEST
+
+START_TEST(test_semantic_indegree_without_multapses) {
+  static const char y[] = "simulation: {}\n"
+                          "populations:\n"
+                          "  - name: exc\n"
+                          "    size: 10\n"
+                          "    model: iaf_psc_exp\n"
+                          "projections:\n"
+                          "  - source: exc\n"
+                          "    target: exc\n"
+                          "    rule: fixed_indegree\n"
+                          "    allow_multapses: false\n"
+                          "    indegree: 20\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 1);
+  ASSERT_DIAG(d, 11, 5, "");
+}
+END_TEST
+
+/* Other builder checks: threads beyond the builder's limit, a recording interval that is
+ * not a whole number of steps, a spike time before the first step (pointing at that
+ * neuron's list), a parameter the builder rejects. */
+START_TEST(test_semantic_other_fields) {
+  static const char y[] = "simulation: {threads: 100000}\n"
+                          "populations:\n"
+                          "  - name: exc\n"
+                          "    size: 10\n"
+                          "    model: iaf_psc_exp\n"
+                          "stimuli:\n"
+                          "  - name: sg\n"
+                          "    size: 2\n"
+                          "    model: spike_generator\n"
+                          "    spike_times: [[1 ms], [0 ms]]\n"
+                          "record:\n"
+                          "  state: [{population: exc, variables: [V_m], interval: 0.15 ms}]\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 3);
+  ASSERT_DIAG(d, 1, 14, "threads");
+  ASSERT_DIAG(d, 10, 27, "");
+  ASSERT_DIAG(d, 12, 47, "interval");
+}
+END_TEST
+
+/* A population the builder rejects (the engine holds at most 2^32 - 2 neurons in all) is
+ * reported once, at its size; the projections that use it are not tried (one of them has a
+ * bad delay too), so they add no noise. */
+START_TEST(test_semantic_failed_population_stops_dependents) {
+  static const char y[] = "simulation: {}\n"
+                          "populations:\n"
+                          "  - name: a\n"
+                          "    size: 4294967295\n"
+                          "    model: iaf_psc_exp\n"
+                          "  - name: b\n"
+                          "    size: 10\n"
+                          "    model: iaf_psc_exp\n"
+                          "projections:\n"
+                          "  - {source: a, target: b, rule: all_to_all}\n"
+                          "  - {source: b, target: a, rule: all_to_all, delay: 0.01 ms}\n"
+                          "record:\n"
+                          "  spikes: all\n"
+                          "  state: [{population: b, variables: [V_m]}]\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 1);
+  ASSERT_DIAG(d, 4, 5, ""); /* a is refused; b is added, but nothing that uses a */
+}
+END_TEST
+
+/* Names longer than the engine keeps are refused in the first pass, with their position. */
+START_TEST(test_name_too_long) {
+  static const char y[] =
+      "simulation: {}\n"
+      "populations:\n"
+      "  - name: a_very_long_population_name_that_the_engine_would_not_accept_at_all\n"
+      "    size: 10\n"
+      "    model: iaf_psc_exp\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 1);
+  ASSERT_DIAG(d, 3, 11, "is 67 characters long; expected at most 63");
+}
+END_TEST
+
+/* More problems than the text holds: it ends with "... and N more problems" and count has
+ * them all. */
+START_TEST(test_truncation) {
+  enum { N = 400 };
+  size_t cap = 64 + N * 40;
+  char *y = malloc(cap);
+  ck_assert_ptr_nonnull(y);
+  size_t len = (size_t)snprintf(y, cap, "simulation: {}\npopulations:\n");
+  for (int i = 0; i < N; i++)
+    len += (size_t)snprintf(y + len, cap - len, "  - {name: p%d, size: -1, model: x}\n", i);
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 2 * N);
+  ck_assert(strlen(d.text) < sizeof d.text);
+  const char *last = strstr(d.text, "... and ");
+  ck_assert_ptr_nonnull(last);
+  ck_assert(strstr(last, " more problems\n") != NULL);
+  ck_assert(last[strlen(last) - 1] == '\n' && strchr(last, '\n') == last + strlen(last) - 1);
+  ck_assert(diag_has(&d, "t.yaml", 3, 22, "size -1 is negative"));
+  /* The lines shown plus the N in the trailer add up to the count. */
+  int shown = 0;
+  for (const char *p = d.text; p < last; p++)
+    shown += *p == '\n';
+  ck_assert_int_eq(shown + atoi(last + 8), d.count);
+  free(y);
+}
+END_TEST
+
+START_TEST(test_io_errors_and_arguments) {
+  hebb_model *m = (hebb_model *)&m;
+  hebb_diag d;
+  ck_assert_int_eq(hebb_model_load("/nonexistent/dir/net.yaml", &m, &d), HEBB_EIO);
+  ck_assert_ptr_null(m);
+  ck_assert_int_eq(d.count, 1);
+  ck_assert_str_eq(d.text, "/nonexistent/dir/net.yaml: cannot open: No such file or directory\n");
+  ck_assert_int_eq(hebb_model_load_string("x", 1, "n", NULL, &d), HEBB_EINVAL);
+  ck_assert_int_eq(hebb_model_load_string(NULL, 3, "n", &m, &d), HEBB_EINVAL);
+  /* No diag wanted: still fails cleanly. */
+  ck_assert_int_eq(hebb_model_load_string("a: [", 4, NULL, &m, NULL), HEBB_EPARSE);
+  ck_assert_ptr_null(m);
+  /* No name: "<string>". */
+  ck_assert_int_eq(hebb_model_load_string("", 0, NULL, &m, &d), HEBB_EPARSE);
+  ck_assert(strncmp(d.text, "<string>:1:1: empty model file", 30) == 0);
+}
+END_TEST
+
+/* hebb_model_load reads a real file the same way. */
+START_TEST(test_load_file) {
+  char path[64];
+  FILE *f = NULL;
+  for (int attempt = 0; attempt < 100 && f == NULL; attempt++) {
+    snprintf(path, sizeof path, "/tmp/hebb_test_model_%06d.yaml", rand() % 1000000);
+    f = fopen(path, "wx");
+  }
+  ck_assert_ptr_nonnull(f);
+  fputs(GOOD, f);
+  fclose(f);
+  hebb_model *m = NULL;
+  hebb_diag d;
+  int rc = hebb_model_load(path, &m, &d);
+  remove(path);
+  ck_assert_msg(rc == 0, "%s", d.text);
+  ck_assert_int_eq(hebb_model_population_count(m), 5);
+  ck_assert_str_eq(hebb_model_name(m), strrchr(path, '/') + 1);
+  hebb_model_free(m);
+}
+END_TEST
+
+/* The data directory: HEBB_TEST_DATA_DIR, else $HEBB_SOURCE_DIR/tests/data (meson sets
+ * HEBB_SOURCE_DIR), else the compile-time HEBB_TEST_DATA_DIR; NULL when none is known. */
+static const char *data_dir(char *buf, size_t cap) {
+  const char *dir = getenv("HEBB_TEST_DATA_DIR");
+  const char *src = getenv("HEBB_SOURCE_DIR");
+  if (dir == NULL && src != NULL) {
+    snprintf(buf, cap, "%s/tests/data", src);
+    dir = buf;
+  }
+#ifdef HEBB_TEST_DATA_DIR
+  if (dir == NULL)
+    dir = HEBB_TEST_DATA_DIR;
+#endif
+  return dir;
+}
+
+/* Every tests/data/bad file fails with its "# expect: LINE:COLUMN: phrase"; every
+ * tests/data/good file loads. */
+START_TEST(test_data_files) {
+  char dirbuf[512];
+  const char *dir = data_dir(dirbuf, sizeof dirbuf);
+  if (dir == NULL)
+    return; /* not configured: the inline copies above still run */
+  char path[1024];
+  snprintf(path, sizeof path, "%s/bad", dir);
+  DIR *dp = opendir(path);
+  ck_assert_msg(dp != NULL, "cannot open %s", path);
+  int nbad = 0;
+  struct dirent *e;
+  while ((e = readdir(dp)) != NULL) {
+    size_t nl = strlen(e->d_name);
+    if (nl < 5 || strcmp(e->d_name + nl - 5, ".yaml") != 0)
+      continue;
+    snprintf(path, sizeof path, "%s/bad/%s", dir, e->d_name);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char first[512] = "";
+    ck_assert_ptr_nonnull(fgets(first, sizeof first, f));
+    fclose(f);
+    int line, col, off = 0;
+    ck_assert_msg(sscanf(first, "# expect: %d:%d: %n", &line, &col, &off) == 2 && off > 0,
+                  "%s: bad expect line", path);
+    char *phrase = first + off;
+    phrase[strcspn(phrase, "\n")] = '\0';
+    hebb_model *m = NULL;
+    hebb_diag d;
+    ck_assert_int_eq(hebb_model_load(path, &m, &d), HEBB_EPARSE);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(diag_has(&d, path, line, col, phrase), "%s: expected %d:%d: %s; got:\n%s", path,
+                  line, col, phrase, d.text);
+    nbad++;
+  }
+  closedir(dp);
+  ck_assert_int_ge(nbad, 12);
+
+  snprintf(path, sizeof path, "%s/good", dir);
+  dp = opendir(path);
+  ck_assert_msg(dp != NULL, "cannot open %s", path);
+  while ((e = readdir(dp)) != NULL) {
+    size_t nl = strlen(e->d_name);
+    if (nl < 5 || strcmp(e->d_name + nl - 5, ".yaml") != 0)
+      continue;
+    snprintf(path, sizeof path, "%s/good/%s", dir, e->d_name);
+    hebb_model *m = NULL;
+    hebb_diag d;
+    ck_assert_msg(hebb_model_load(path, &m, &d) == 0, "%s:\n%s", path, d.text);
+    hebb_model_free(m);
+  }
+  closedir(dp);
+}
+END_TEST
+
+static Suite *model_yaml_suite(void) {
+  Suite *s = suite_create("model_yaml");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_good_round_trip);
+  tcase_add_test(tc, test_minimal_defaults);
+  tcase_add_loop_test(tc, test_bad_models, 0, NBAD);
+  tcase_add_test(tc, test_three_problems);
+  tcase_add_test(tc, test_sorted_by_position);
+  tcase_add_test(tc, test_more_problems);
+  tcase_add_test(tc, test_document_shapes);
+  tcase_add_test(tc, test_semantic_delay_below_dt);
+  tcase_add_test(tc, test_semantic_indegree_without_multapses);
+  tcase_add_test(tc, test_semantic_other_fields);
+  tcase_add_test(tc, test_semantic_failed_population_stops_dependents);
+  tcase_add_test(tc, test_name_too_long);
+  tcase_add_test(tc, test_truncation);
+  tcase_add_test(tc, test_io_errors_and_arguments);
+  tcase_add_test(tc, test_load_file);
+  tcase_add_test(tc, test_data_files);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(model_yaml_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
