@@ -220,7 +220,7 @@ int hebb_model_add_population(hebb_model *m, const char *name, const char *model
   m->pops = np;
   hebb_pop *p = &m->pops[m->npops];
   memset(p, 0, sizeof *p);
-  snprintf(p->name, sizeof p->name, "%s", name);
+  memcpy(p->name, name, strlen(name) + 1); /* length checked above */
   p->desc = d;
   p->size = size;
   p->gid0 = (uint32_t)m->total_neurons;
@@ -524,7 +524,7 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
   m->projs = np;
   hebb_proj *p = &m->projs[m->nprojs];
   memset(p, 0, sizeof *p);
-  snprintf(p->name, sizeof p->name, "%s", name);
+  memcpy(p->name, name, strlen(name) + 1); /* length checked above */
   p->spec = *spec;
   p->spec.name = NULL; /* the name lives in p->name; pointers into a realloc'd array would dangle */
   p->delay_min_steps = dlo;

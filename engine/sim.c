@@ -578,8 +578,8 @@ static int cmp_dc(const void *a, const void *b) {
 }
 
 static int build_dc_schedule(partition *pt) {
-  /* stable order by target: mergesort-free since qsort is not stable; entries of a target
-   * were appended in (projection, ordinal) order, so sort by target with the index as tie */
+  /* Entries of a target were appended in (projection, ordinal) order; a stable insertion
+   * sort by target keeps that order, which fixes the order of the sum in apply_dc. */
   if (!pt->ndc)
     return 0;
   for (size_t i = 1; i < pt->ndc; i++) {
@@ -1098,7 +1098,8 @@ int hebb_sim_take_spikes(hebb_sim *s, hebb_spike **spikes, size_t *n) {
   }
   size_t k = 0;
   for (int p = 0; p < s->P; p++) {
-    memcpy(all + k, s->parts[p].rec.v, s->parts[p].rec.n * sizeof *all);
+    if (s->parts[p].rec.n) /* v may be NULL when nothing was recorded */
+      memcpy(all + k, s->parts[p].rec.v, s->parts[p].rec.n * sizeof *all);
     k += s->parts[p].rec.n;
     s->parts[p].rec.n = 0;
   }
@@ -1135,7 +1136,8 @@ int hebb_sim_take_samples(hebb_sim *s, hebb_sample **samples, size_t *n) {
     return HEBB_ENOMEM;
   size_t k = 0;
   for (int p = 0; p < s->P; p++) {
-    memcpy(res + k, s->parts[p].samples.v, s->parts[p].samples.n * sizeof *res);
+    if (s->parts[p].samples.n)
+      memcpy(res + k, s->parts[p].samples.v, s->parts[p].samples.n * sizeof *res);
     k += s->parts[p].samples.n;
     s->parts[p].samples.n = 0;
   }

@@ -34,8 +34,8 @@
 #define ASSERT_CLOSE(got, want, rel, abs_, what, k)                                                \
   do {                                                                                             \
     double g_ = (got), w_ = (want);                                                                \
-    ck_assert_msg(fabs(g_ - w_) <= (rel) * fabs(w_) + (abs_),                                      \
-                  "%s, sample step %zu: got %.17g, expected %.17g (rel. error %.3g)", (what),     \
+    ck_assert_msg(fabs(g_ - w_) <= (rel)*fabs(w_) + (abs_),                                        \
+                  "%s, sample step %zu: got %.17g, expected %.17g (rel. error %.3g)", (what),      \
                   (size_t)(k), g_, w_, fabs(g_ - w_) / fabs(w_));                                  \
   } while (0)
 
@@ -146,8 +146,8 @@ static void psc_exp_psp(double dt, double tau_ex, double tau_in, double ts, uint
     if (k < k0) {
       ck_assert_msg(smp[i].value == 0.0 && smp[i + 1].value == 0.0 && smp[i + 2].value == 0.0 &&
                         smp[i + 3].value == 0.0,
-                    "step %ld: state moved before the spike arrived (V %g, I %g)", k,
-                    smp[i].value, smp[i + 1].value);
+                    "step %ld: state moved before the spike arrived (V %g, I %g)", k, smp[i].value,
+                    smp[i + 1].value);
       continue;
     }
     const double t = (double)(k - k0) * dt;
@@ -156,8 +156,8 @@ static void psc_exp_psp(double dt, double tau_ex, double tau_in, double ts, uint
       ck_assert_msg(smp[i + 1].value == w && smp[i + 3].value == -w,
                     "step %ld: I_syn_ex %g, I_syn_in %g, expected the jump of +-%g", k,
                     smp[i + 1].value, smp[i + 3].value, w);
-      ck_assert_msg(smp[i].value == 0.0 && smp[i + 2].value == 0.0, "step %ld: V %g at the jump",
-                    k, smp[i].value);
+      ck_assert_msg(smp[i].value == 0.0 && smp[i + 2].value == 0.0, "step %ld: V %g at the jump", k,
+                    smp[i].value);
       continue;
     }
     ASSERT_CLOSE(smp[i].value, psp(w, c, tau_m, tau_ex, t), 1e-12, 1e-15, "V_m (ex)", k);
@@ -309,8 +309,8 @@ static void fi_curve(double dt, double t_end) {
       if (nth > 0) {
         /* the measured interval lies within one step of the analytic one */
         const double isi = (double)(sp[q].step - (uint64_t)last) * dt;
-        ck_assert_msg(fabs(isi - (t_ref + tstar)) < dt,
-                      "I_e = %g pA: ISI %g ms, analytic %g ms", currents[i], isi, t_ref + tstar);
+        ck_assert_msg(fabs(isi - (t_ref + tstar)) < dt, "I_e = %g pA: ISI %g ms, analytic %g ms",
+                      currents[i], isi, t_ref + tstar);
       }
       last = (long)sp[q].step;
       nth++;
@@ -360,8 +360,8 @@ static void cond_relax(const char *integrator) {
     const size_t k = smp[i].step;
     if (strcmp(integrator, "euler") == 0) {
       v = v + dt / c * (g_l * (e_l - v));
-      ck_assert_msg(smp[i].value == v, "euler, step %zu: V %.17g, recursion %.17g", k,
-                    smp[i].value, v);
+      ck_assert_msg(smp[i].value == v, "euler, step %zu: V %.17g, recursion %.17g", k, smp[i].value,
+                    v);
     } else {
       ASSERT_CLOSE(smp[i].value, e_l + (v0 - e_l) * exp(-(double)k * dt * g_l / c), 1e-12, 0,
                    "exp_euler V_m", k);
@@ -397,7 +397,10 @@ END_TEST
  * stop + (D-1) dt. With V relative to E_L = 0 and R = tau_m / C:
  *     V(k dt) = 0                                           for k <= on,
  *               R A W (1 - exp(-(k - on) dt / tau_m))       for on < k <= off,
- *               V(off dt) exp(-(k - off) dt / tau_m)        for k > off. */
+ *               V(off dt) exp(-(k - off) dt / tau_m)        for k > off.
+ * With D = 1 this is NEST's convention for current generators (stimulation_device.h): the
+ * current first affects the step (start, start + h] and last the step (stop - h, stop]; a
+ * longer delay shifts both by (D - 1) h. */
 START_TEST(test_dc_generator) {
   const double dt = 0.1, amp = 200.0, start = 10.0, stop = 30.0, tau_m = 10.0, c = 250.0;
   const double weight[2] = {1.0, 0.5};
@@ -431,8 +434,8 @@ START_TEST(test_dc_generator) {
       const long k = (long)smp[q].step;
       const double v = smp[q].value;
       if (k <= on)
-        ck_assert_msg(v == 0.0, "n%d step %ld: V %g before the current is on (on = %ld)", i, k,
-                      v, on);
+        ck_assert_msg(v == 0.0, "n%d step %ld: V %g before the current is on (on = %ld)", i, k, v,
+                      on);
       else if (k <= off)
         ASSERT_CLOSE(v, va * -expm1(-(double)(k - on) * dt / tau_m), 1e-12, 0, "dc rising", k);
       else

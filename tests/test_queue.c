@@ -60,8 +60,8 @@ static void check_due(hebb_queue *q, uint64_t step, vec *ref) {
   qsort(ref->v, ref->n, sizeof *ref->v, cmp_u32);
   size_t n = 12345;
   const uint32_t *ev = hebb_queue_due(q, step, &n);
-  ck_assert_msg(n == ref->n, "step %llu: %zu events due, expected %zu", (unsigned long long)step,
-                n, ref->n);
+  ck_assert_msg(n == ref->n, "step %llu: %zu events due, expected %zu", (unsigned long long)step, n,
+                ref->n);
   for (size_t i = 0; i < n; i++)
     ck_assert_msg(ev[i] == ref->v[i], "step %llu: event %zu is %u, expected %u",
                   (unsigned long long)step, i, ev[i], ref->v[i]);
@@ -141,8 +141,8 @@ END_TEST
 
 START_TEST(test_large_buckets) {
   /* radix path: 256 (the first size that takes it), 257, and large buckets */
-  uint32_t count[16] = {256, 257, 300, 1000, 5000, 20000, 255, 0, 70000, 512, 256, 1, 4096, 3000,
-                        257, 100000};
+  uint32_t count[16] = {256,   257, 300, 1000, 5000, 20000, 255, 0,
+                        70000, 512, 256, 1,    4096, 3000,  257, 100000};
   fill_and_drain(count, 16, 12345);
 }
 END_TEST
@@ -245,9 +245,9 @@ static void wrap_around(uint32_t horizon, uint64_t start, uint64_t nsteps, uint6
 }
 
 START_TEST(test_wrap_around) {
-  wrap_around(15, 0, 16 * 500, 1);      /* ring of 16 = horizon + 1 */
-  wrap_around(16, 0, 32 * 300, 2);      /* ring of 32 > horizon + 1 */
-  wrap_around(1, 0, 2 * 2000, 3);       /* the smallest ring used (delay 1, epoch 1) */
+  wrap_around(15, 0, 16 * 500, 1);          /* ring of 16 = horizon + 1 */
+  wrap_around(16, 0, 32 * 300, 2);          /* ring of 32 > horizon + 1 */
+  wrap_around(1, 0, 2 * 2000, 3);           /* the smallest ring used (delay 1, epoch 1) */
   wrap_around(100, 123456789, 128 * 60, 4); /* start away from 0 */
 }
 END_TEST
