@@ -95,8 +95,14 @@ const hebb_error_info *hebb_model_error(const hebb_model *m) {
 int hebb_model_set_dt(hebb_model *m, double dt_ms) {
   if (!(dt_ms > 0) || !isfinite(dt_ms))
     return hebb__model_fail(m, HEBB_ERANGE, "dt", "dt must be a positive time, got %g ms", dt_ms);
-  if (m->nprojs > 0)
-    return hebb__model_fail(m, HEBB_ESTATE, "dt", "dt must be set before projections are added");
+  /* delays, spike times and recorder intervals were checked against the old dt */
+  bool spike_times = false;
+  for (int i = 0; i < m->npops; i++)
+    spike_times |= m->pops[i].spike_times != NULL;
+  if (m->nprojs > 0 || m->nrecs > 0 || spike_times)
+    return hebb__model_fail(m, HEBB_ESTATE, "dt",
+                            "dt must be set before projections, recorders and spike "
+                            "generators are added");
   m->dt = dt_ms;
   return 0;
 }
@@ -122,17 +128,27 @@ int hebb_model_set_threads(hebb_model *m, int threads) {
   return 0;
 }
 
-double hebb_model_dt(const hebb_model *m) { return m->dt; }
-double hebb_model_duration(const hebb_model *m) { return m->duration; }
-uint64_t hebb_model_seed(const hebb_model *m) { return m->seed; }
-int hebb_model_threads(const hebb_model *m) { return m->threads; }
+double hebb_model_dt(const hebb_model *m) {
+  return m->dt;
+}
+double hebb_model_duration(const hebb_model *m) {
+  return m->duration;
+}
+uint64_t hebb_model_seed(const hebb_model *m) {
+  return m->seed;
+}
+int hebb_model_threads(const hebb_model *m) {
+  return m->threads;
+}
 
 int hebb_model_set_name(hebb_model *m, const char *name) {
   snprintf(m->name, sizeof m->name, "%s", name ? name : "");
   return 0;
 }
 
-const char *hebb_model_name(const hebb_model *m) { return m->name; }
+const char *hebb_model_name(const hebb_model *m) {
+  return m->name;
+}
 
 /* Names are identifiers so that they can stand unquoted in reports and file formats. */
 static bool valid_name(const char *s) {
@@ -144,7 +160,9 @@ static bool valid_name(const char *s) {
   return true;
 }
 
-size_t hebb_neuron_model_count(void) { return HEBB_NM_COUNT; }
+size_t hebb_neuron_model_count(void) {
+  return HEBB_NM_COUNT;
+}
 
 const char *hebb_neuron_model_name(size_t i) {
   return i < HEBB_NM_COUNT ? hebb_nm_get((hebb_nm_kind)i)->name : NULL;
@@ -244,9 +262,13 @@ int hebb_model_add_population(hebb_model *m, const char *name, const char *model
   return 0;
 }
 
-int hebb_model_population_count(const hebb_model *m) { return m->npops; }
+int hebb_model_population_count(const hebb_model *m) {
+  return m->npops;
+}
 
-static bool bad_pop(const hebb_model *m, int pop) { return pop < 0 || pop >= m->npops; }
+static bool bad_pop(const hebb_model *m, int pop) {
+  return pop < 0 || pop >= m->npops;
+}
 
 const char *hebb_model_population_name(const hebb_model *m, int pop) {
   return bad_pop(m, pop) ? NULL : m->pops[pop].name;
@@ -337,8 +359,9 @@ int hebb_model_set_initial(hebb_model *m, int pop, const char *var, hebb_dist va
   if (i < 0) {
     char names[256];
     list_names(p->desc->states, p->desc->nstates, names, sizeof names);
-    return hebb__model_fail(m, HEBB_ENOENT, var, "%s has no state variable '%s'; expected one of: %s",
-                            p->desc->name, var, names[0] ? names : "(none)");
+    return hebb__model_fail(m, HEBB_ENOENT, var,
+                            "%s has no state variable '%s'; expected one of: %s", p->desc->name,
+                            var, names[0] ? names : "(none)");
   }
   int rc = check_dist(m, var, value);
   if (rc)
@@ -425,18 +448,19 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
     return hebb__model_fail(m, HEBB_EINVAL, "target", "no target population %d", spec->target);
   const hebb_pop *src = &m->pops[spec->source], *tgt = &m->pops[spec->target];
   if (tgt->desc->stimulus)
-    return hebb__model_fail(m, HEBB_EINVAL, "target",
-                            "target '%s' is a %s, which takes no input; expected a neuron population",
-                            tgt->name, tgt->desc->name);
+    return hebb__model_fail(
+        m, HEBB_EINVAL, "target",
+        "target '%s' is a %s, which takes no input; expected a neuron population", tgt->name,
+        tgt->desc->name);
   char name[160];
   if (spec->name)
     snprintf(name, sizeof name, "%s", spec->name);
   else
     snprintf(name, sizeof name, "%s_to_%s", src->name, tgt->name);
   if (strlen(name) >= sizeof m->projs[0].name)
-    return hebb__model_fail(m, HEBB_EINVAL, "name",
-                            "projection name '%s' is longer than 63 characters; give it a name:",
-                            name);
+    return hebb__model_fail(
+        m, HEBB_EINVAL, "name",
+        "projection name '%s' is longer than 63 characters; give it a name:", name);
   if (!valid_name(name))
     return hebb__model_fail(m, HEBB_EINVAL, "name", "projection name '%s' must be an identifier",
                             name);
@@ -463,8 +487,8 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
                               spec->p);
     break;
   case HEBB_CONN_FIXED_INDEGREE:
-    if (!spec->allow_multapses && spec->n > ns - (spec->source == spec->target &&
-                                                  !spec->allow_autapses ? 1 : 0))
+    if (!spec->allow_multapses &&
+        spec->n > ns - (spec->source == spec->target && !spec->allow_autapses ? 1 : 0))
       return hebb__model_fail(m, HEBB_ERANGE, "indegree",
                               "indegree %llu exceeds the %llu possible sources of '%s' without "
                               "multapses",
@@ -474,8 +498,8 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
                               "no source other than the target itself without autapses");
     break;
   case HEBB_CONN_FIXED_OUTDEGREE:
-    if (!spec->allow_multapses && spec->n > nt - (spec->source == spec->target &&
-                                                  !spec->allow_autapses ? 1 : 0))
+    if (!spec->allow_multapses &&
+        spec->n > nt - (spec->source == spec->target && !spec->allow_autapses ? 1 : 0))
       return hebb__model_fail(m, HEBB_ERANGE, "outdegree",
                               "outdegree %llu exceeds the %llu possible targets in '%s' without "
                               "multapses",
@@ -516,7 +540,7 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
     break;
   default: /* by the sign of the weight's mean (a is the low end of a uniform) */
     inhibitory = (spec->weight.kind == HEBB_DIST_UNIFORM ? 0.5 * (spec->weight.a + spec->weight.b)
-                                                          : spec->weight.a) < 0;
+                                                         : spec->weight.a) < 0;
   }
   hebb_proj *np = realloc(m->projs, (size_t)(m->nprojs + 1) * sizeof *np);
   if (!np)
@@ -536,7 +560,9 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
   return 0;
 }
 
-int hebb_model_projection_count(const hebb_model *m) { return m->nprojs; }
+int hebb_model_projection_count(const hebb_model *m) {
+  return m->nprojs;
+}
 
 const char *hebb_model_projection_name(const hebb_model *m, int proj) {
   return proj < 0 || proj >= m->nprojs ? NULL : m->projs[proj].name;

@@ -10,9 +10,9 @@
 /* Parameter tables: NEST's names, units and defaults. The order fixes the PSC_*, DELTA_*,
  * COND_* indices of neuron.h. */
 static const hebb_nm_entry psc_exp_params[] = {
-    {"C_m", "pF", 250.0},       {"tau_m", "ms", 10.0},   {"tau_syn_ex", "ms", 2.0},
-    {"tau_syn_in", "ms", 2.0},  {"t_ref", "ms", 2.0},    {"E_L", "mV", -70.0},
-    {"V_reset", "mV", -70.0},   {"V_th", "mV", -55.0},   {"I_e", "pA", 0.0},
+    {"C_m", "pF", 250.0},      {"tau_m", "ms", 10.0}, {"tau_syn_ex", "ms", 2.0},
+    {"tau_syn_in", "ms", 2.0}, {"t_ref", "ms", 2.0},  {"E_L", "mV", -70.0},
+    {"V_reset", "mV", -70.0},  {"V_th", "mV", -55.0}, {"I_e", "pA", 0.0},
 };
 static const hebb_nm_entry psc_exp_states[] = {
     {"V_m", "mV", NAN}, {"I_syn_ex", "pA", 0.0}, {"I_syn_in", "pA", 0.0}};
@@ -24,10 +24,10 @@ static const hebb_nm_entry psc_delta_params[] = {
 static const hebb_nm_entry psc_delta_states[] = {{"V_m", "mV", NAN}};
 
 static const hebb_nm_entry cond_exp_params[] = {
-    {"C_m", "pF", 250.0},       {"g_L", "nS", 16.6667},     {"E_L", "mV", -70.0},
-    {"E_ex", "mV", 0.0},        {"E_in", "mV", -85.0},      {"tau_syn_ex", "ms", 0.2},
-    {"tau_syn_in", "ms", 2.0},  {"t_ref", "ms", 2.0},       {"V_reset", "mV", -60.0},
-    {"V_th", "mV", -55.0},      {"I_e", "pA", 0.0},
+    {"C_m", "pF", 250.0},      {"g_L", "nS", 16.6667}, {"E_L", "mV", -70.0},
+    {"E_ex", "mV", 0.0},       {"E_in", "mV", -85.0},  {"tau_syn_ex", "ms", 0.2},
+    {"tau_syn_in", "ms", 2.0}, {"t_ref", "ms", 2.0},   {"V_reset", "mV", -60.0},
+    {"V_th", "mV", -55.0},     {"I_e", "pA", 0.0},
 };
 static const hebb_nm_entry cond_exp_states[] = {
     {"V_m", "mV", NAN}, {"g_ex", "nS", 0.0}, {"g_in", "nS", 0.0}};
@@ -43,11 +43,10 @@ static const hebb_nm_desc models[HEBB_NM_COUNT] = {
      COUNT(psc_exp_states), NULL, 0, "pA", false},
     {"iaf_psc_delta", HEBB_NM_IAF_PSC_DELTA, psc_delta_params, COUNT(psc_delta_params),
      psc_delta_states, COUNT(psc_delta_states), NULL, 0, "mV", false},
-    {"iaf_cond_exp", HEBB_NM_IAF_COND_EXP, cond_exp_params, COUNT(cond_exp_params),
-     cond_exp_states, COUNT(cond_exp_states), cond_exp_options, COUNT(cond_exp_options), "nS",
-     false},
-    {"poisson_generator", HEBB_NM_POISSON_GENERATOR, poisson_params, COUNT(poisson_params), NULL,
-     0, NULL, 0, NULL, true},
+    {"iaf_cond_exp", HEBB_NM_IAF_COND_EXP, cond_exp_params, COUNT(cond_exp_params), cond_exp_states,
+     COUNT(cond_exp_states), cond_exp_options, COUNT(cond_exp_options), "nS", false},
+    {"poisson_generator", HEBB_NM_POISSON_GENERATOR, poisson_params, COUNT(poisson_params), NULL, 0,
+     NULL, 0, NULL, true},
     {"spike_generator", HEBB_NM_SPIKE_GENERATOR, NULL, 0, NULL, 0, NULL, 0, NULL, true},
     {"dc_generator", HEBB_NM_DC_GENERATOR, dc_params, COUNT(dc_params), NULL, 0, NULL, 0, NULL,
      true},
@@ -171,14 +170,24 @@ int hebb_nm_prepare(const hebb_nm_desc *d, const double *p, int integrator, doub
     k->v_reset = p[COND_V_reset];
     k->refr_steps = (int32_t)llround(p[COND_t_ref] / dt);
     break;
+  case HEBB_NM_DC_GENERATOR:
   case HEBB_NM_POISSON_GENERATOR:
+    /* start and stop share their indices in both tables */
+    if (!(p[POISSON_start] >= 0 && p[POISSON_stop] >= p[POISSON_start] &&
+          (isinf(p[POISSON_stop]) || p[POISSON_stop] / dt < 4e18))) {
+      snprintf(msg, msglen, "start and stop must satisfy 0 <= start <= stop, got %g and %g ms",
+               p[POISSON_start], p[POISSON_stop]);
+      return -1;
+    }
+    if (d->kind == HEBB_NM_DC_GENERATOR)
+      break;
     if (p[POISSON_rate] < 0) {
       snprintf(msg, msglen, "rate must not be negative, got %g Hz", p[POISSON_rate]);
       return -1;
     }
     /* rate (Hz) * dt (ms) / 1000 is the mean count per step. */
     k->exp_neg_lambda = exp(-p[POISSON_rate] * dt * 1e-3);
-    k->start_step = (uint64_t)llround(fmax(p[POISSON_start], 0.0) / dt);
+    k->start_step = (uint64_t)llround(p[POISSON_start] / dt);
     k->stop_step = isinf(p[POISSON_stop]) ? UINT64_MAX : (uint64_t)llround(p[POISSON_stop] / dt);
     break;
   default:
@@ -196,8 +205,8 @@ int hebb_nm_prepare(const hebb_nm_desc *d, const double *p, int integrator, doub
  * then test the threshold. */
 static void update_psc_exp(const hebb_nm_consts *k, const double *p, hebb_nm_state *s,
                            double *restrict acc_ex, double *restrict acc_in) {
-  const double p11ex = k->p11ex, p11in = k->p11in, p22 = k->p22, p21ex = k->p21ex,
-               p21in = k->p21in, p20 = k->p20, i_e = p[PSC_I_e];
+  const double p11ex = k->p11ex, p11in = k->p11in, p22 = k->p22, p21ex = k->p21ex, p21in = k->p21in,
+               p20 = k->p20, i_e = p[PSC_I_e];
   double *restrict v = s->v, *restrict iex = s->s_ex, *restrict iin = s->s_in;
   const double *restrict i0 = s->i_0;
   double *restrict r = s->refr;

@@ -61,19 +61,39 @@ int hebb_nm_option_index(const hebb_nm_desc *d, const char *name);
 int hebb_nm_option_value(const hebb_nm_desc *d, int opt, const char *value);
 
 /* Parameter indices, frozen by the order of the tables in neuron.c. */
-enum { PSC_C_m, PSC_tau_m, PSC_tau_syn_ex, PSC_tau_syn_in, PSC_t_ref, PSC_E_L, PSC_V_reset,
-       PSC_V_th, PSC_I_e };
+enum {
+  PSC_C_m,
+  PSC_tau_m,
+  PSC_tau_syn_ex,
+  PSC_tau_syn_in,
+  PSC_t_ref,
+  PSC_E_L,
+  PSC_V_reset,
+  PSC_V_th,
+  PSC_I_e
+};
 enum { DELTA_C_m, DELTA_tau_m, DELTA_t_ref, DELTA_E_L, DELTA_V_reset, DELTA_V_th, DELTA_I_e };
-enum { COND_C_m, COND_g_L, COND_E_L, COND_E_ex, COND_E_in, COND_tau_syn_ex, COND_tau_syn_in,
-       COND_t_ref, COND_V_reset, COND_V_th, COND_I_e };
+enum {
+  COND_C_m,
+  COND_g_L,
+  COND_E_L,
+  COND_E_ex,
+  COND_E_in,
+  COND_tau_syn_ex,
+  COND_tau_syn_in,
+  COND_t_ref,
+  COND_V_reset,
+  COND_V_th,
+  COND_I_e
+};
 enum { POISSON_rate, POISSON_start, POISSON_stop };
-enum { DC_amplitude, DC_start, DC_stop };
+enum { DC_amplitude, DC_start, DC_stop }; /* start, stop at the same indices as POISSON_ */
 enum { COND_INTEGRATOR_EXP_EULER = 0, COND_INTEGRATOR_EULER = 1 };
 
 /* Per-population constants of an update kernel, derived once from parameters and dt. */
 typedef struct {
   double p11ex, p11in, p22, p21ex, p21in, p20; /* psc_exp propagators */
-  double theta, v_reset;                        /* relative to E_L where the model is */
+  double theta, v_reset;                       /* relative to E_L where the model is */
   double e_l;
   int32_t refr_steps;
   /* cond_exp */

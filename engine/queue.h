@@ -31,8 +31,8 @@ typedef struct {
 /* A queue that can hold events up to HORIZON steps after the current step. */
 int hebb_queue_init(hebb_queue *q, uint32_t horizon, uint64_t now);
 void hebb_queue_free(hebb_queue *q);
-/* Schedules event EV at STEP, which must lie in [now, now + horizon]. 0 or HEBB_ENOMEM,
- * HEBB_ERANGE for a step outside the ring. */
+/* Schedules event EV at STEP, which must lie in [now, now + ring size - 1] (the ring is at
+ * least horizon + 1 long). 0 or HEBB_ENOMEM, HEBB_ERANGE for a step outside the ring. */
 int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev);
 /* The events due at STEP (== now), in ascending order. */
 const uint32_t *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n);

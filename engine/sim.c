@@ -31,8 +31,8 @@
 #include <time.h>
 
 enum { PH_DELIVER, PH_UPDATE, PH_EXCHANGE, PH_BARRIER, PH_RECORD, PH_COUNT };
-static const char *const phase_names[PH_COUNT] = {"deliver", "update", "exchange",
-                                                  "barrier_wait", "record"};
+static const char *const phase_names[PH_COUNT] = {"deliver", "update", "exchange", "barrier_wait",
+                                                  "record"};
 
 typedef struct {
   uint64_t step; /* the step during which the spike was produced */
@@ -1059,9 +1059,15 @@ int hebb_sim_run_until(hebb_sim *s, double t_ms) {
   return 0;
 }
 
-uint64_t hebb_sim_step(const hebb_sim *s) { return s->step; }
-double hebb_sim_time(const hebb_sim *s) { return (double)s->step * s->m->dt; }
-int hebb_sim_threads(const hebb_sim *s) { return s->P; }
+uint64_t hebb_sim_step(const hebb_sim *s) {
+  return s->step;
+}
+double hebb_sim_time(const hebb_sim *s) {
+  return (double)s->step * s->m->dt;
+}
+int hebb_sim_threads(const hebb_sim *s) {
+  return s->P;
+}
 
 /* ------------------------------------------------------------------------------------- */
 /* Results */
@@ -1147,8 +1153,7 @@ int hebb_sim_take_samples(hebb_sim *s, hebb_sample **samples, size_t *n) {
   return 0;
 }
 
-int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *var,
-                       double *value) {
+int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *var, double *value) {
   const hebb_model *m = s->m;
   if (pop < 0 || pop >= m->npops || index >= m->pops[pop].size)
     return HEBB_ERANGE;

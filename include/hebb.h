@@ -211,7 +211,7 @@ int hebb_model_record_state(hebb_model *m, int pop, const char *var, const uint3
 /* Diagnostics from reading a model file: every problem found, one per line, each as
  * "FILE:LINE:COLUMN: what is wrong; expected WHAT". */
 typedef struct {
-  int count;      /* number of problems */
+  int count;       /* number of problems */
   char text[8192]; /* the lines (truncated with a last line saying so) */
 } hebb_diag;
 
@@ -275,8 +275,7 @@ typedef struct {
 int hebb_sim_take_samples(hebb_sim *s, hebb_sample **samples, size_t *n);
 
 /* Reads a state variable of one neuron now. */
-int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *var,
-                       double *value);
+int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *var, double *value);
 
 /* Counters and timers of the run so far. */
 typedef struct {
@@ -319,8 +318,7 @@ int hebb_output_write(hebb_output *o, hebb_sim *s);
 /* Writes what remains, flushes and closes the files, and writes summary.json. EXTRA, if not
  * NULL, is inserted as additional members of the summary object (",\n  \"key\": ..."
  * fragments). Frees O whatever the result. */
-int hebb_output_finish(hebb_output *o, hebb_sim *s, const char *extra, char *err,
-                       size_t errlen);
+int hebb_output_finish(hebb_output *o, hebb_sim *s, const char *extra, char *err, size_t errlen);
 /* Frees O without writing a summary (a failed run). */
 void hebb_output_abort(hebb_output *o);
 

@@ -89,7 +89,7 @@ static double wall(void) {
 
 static int parse_args(int argc, char **argv, run_args *a) {
   static const struct option opts[] = {
-      {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
+      {"output", required_argument, NULL, 'o'},   {"threads", required_argument, NULL, 't'},
       {"duration", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'},
       {"quiet", no_argument, NULL, 'q'},          {"progress", no_argument, NULL, 'p'},
       {"verbose", no_argument, NULL, 'v'},        {"no-pin", no_argument, NULL, 'P'},
@@ -189,9 +189,8 @@ static void print_summary(const hebb_model *m, const hebb_sim *s, const char *di
   hebb_stats st;
   hebb_sim_stats(s, &st);
   double model_s = hebb_sim_time(s) * 1e-3;
-  printf("hebb: %s: %" PRIu64 " neurons, %" PRIu64 " synapses, %d thread%s\n",
-         hebb_model_name(m), st.neurons, st.synapses, hebb_sim_threads(s),
-         hebb_sim_threads(s) == 1 ? "" : "s");
+  printf("hebb: %s: %" PRIu64 " neurons, %" PRIu64 " synapses, %d thread%s\n", hebb_model_name(m),
+         st.neurons, st.synapses, hebb_sim_threads(s), hebb_sim_threads(s) == 1 ? "" : "s");
   printf("  built in %.2f s; simulated %.1f ms in %.2f s (real-time factor %.3g)\n",
          st.build_wall_s, hebb_sim_time(s), st.sim_wall_s,
          model_s > 0 ? st.sim_wall_s / model_s : 0.0);

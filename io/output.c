@@ -24,8 +24,9 @@
 #define STATE_MAGIC "HEBBSTA\x01"
 #define FORMAT_VERSION 1u
 #define SPIKE_RECORD_BYTES 16 /* u64 step, u32 population, u32 index */
-#define SAMPLE_RECORD_BYTES 32 /* u64 step, u32 population, u32 index, u32 variable, u32 zero,
-                                  f64 value */
+#define SAMPLE_RECORD_BYTES                                                                        \
+  32 /* u64 step, u32 population, u32 index, u32 variable, u32 zero,                               \
+        f64 value */
 
 struct hebb_output {
   char dir[4096];
@@ -298,8 +299,7 @@ static int write_summary(hebb_output *o, hebb_sim *s, const char *extra) {
   return 0;
 }
 
-int hebb_output_finish(hebb_output *o, hebb_sim *s, const char *extra, char *err,
-                       size_t errlen) {
+int hebb_output_finish(hebb_output *o, hebb_sim *s, const char *extra, char *err, size_t errlen) {
   int rc = hebb_output_write(o, s);
   if (!rc && (fflush(o->spikes) || fflush(o->state)))
     rc = HEBB_EIO;
@@ -412,8 +412,8 @@ static int time_decimals(double dt) {
 }
 
 /* Opens DIR/NAME and reads its header; a message names the file on failure. */
-static FILE *open_output(const char *dir, const char *name, const char *magic, bool vars,
-                         header *h, char *err, size_t errlen) {
+static FILE *open_output(const char *dir, const char *name, const char *magic, bool vars, header *h,
+                         char *err, size_t errlen) {
   char path[4200];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   FILE *f = fopen(path, "rb");
@@ -422,8 +422,8 @@ static FILE *open_output(const char *dir, const char *name, const char *magic, b
     return NULL;
   }
   if (read_header(f, magic, vars, h)) {
-    fail(err, errlen, "%s: not a Hebb %s file of format version %u, or its header is damaged",
-         path, vars ? "state" : "spike", FORMAT_VERSION);
+    fail(err, errlen, "%s: not a Hebb %s file of format version %u, or its header is damaged", path,
+         vars ? "state" : "spike", FORMAT_VERSION);
     header_free(h);
     fclose(f);
     return NULL;
@@ -471,8 +471,10 @@ int hebb_output_print_state(const char *dir, FILE *out, char *err, size_t errlen
     uint64_t step = get_u64(rec);
     uint32_t pop = get_u32(rec + 8), index = get_u32(rec + 12), var = get_u32(rec + 16);
     if (pop >= h.npops || index >= h.sizes[pop] || var >= h.nvars[pop]) {
-      fail(err, errlen, "%s/state.bin: record names population %u index %u variable %u, not in "
-           "the header", dir, pop, index, var);
+      fail(err, errlen,
+           "%s/state.bin: record names population %u index %u variable %u, not in "
+           "the header",
+           dir, pop, index, var);
       rc = HEBB_EPARSE;
       break;
     }

@@ -72,4 +72,7 @@ rc=$?
 check "bad model: exit code 2" test $rc -eq 2
 check "bad model: FILE:LINE:COLUMN message" grep -q "neg.yaml:2:" "$WORK/err"
 check "bad model: no output directory" test ! -e "$WORK/neg-out"
+# A stimulus that stops before it starts is refused, naming the population.
+printf 'simulation: {dt: 0.1 ms}\npopulations: [{name: a, size: 1, model: iaf_psc_exp}]\nstimuli: [{name: d, size: 1, model: dc_generator, params: {amplitude: 10 pA, start: 5 ms, stop: -5 ms}}]\nprojections: [{source: d, target: a, rule: all_to_all}]\n' > "$WORK/stop.yaml"
+expect_fail "dc_generator with stop < start" "population 'd': start and stop must satisfy" "$HEBB" run "$WORK/stop.yaml" -o "$WORK/stop-out"
 finish
