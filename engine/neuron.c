@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -31,7 +32,9 @@ static const hebb_nm_entry cond_exp_params[] = {
 };
 static const hebb_nm_entry cond_exp_states[] = {
     {"V_m", "mV", NAN}, {"g_ex", "nS", 0.0}, {"g_in", "nS", 0.0}};
-static const hebb_nm_option cond_exp_options[] = {{"integrator", "exp_euler|euler"}};
+static const hebb_nm_option psc_options[] = {{"precision", "double|single"}};
+static const hebb_nm_option cond_exp_options[] = {{"integrator", "exp_euler|euler"},
+                                                  {"precision", "double|single"}};
 
 static const hebb_nm_entry poisson_params[] = {
     {"rate", "Hz", 0.0}, {"start", "ms", 0.0}, {"stop", "ms", INFINITY}};
@@ -40,9 +43,9 @@ static const hebb_nm_entry dc_params[] = {
 
 static const hebb_nm_desc models[HEBB_NM_COUNT] = {
     {"iaf_psc_exp", HEBB_NM_IAF_PSC_EXP, psc_exp_params, COUNT(psc_exp_params), psc_exp_states,
-     COUNT(psc_exp_states), NULL, 0, "pA", false},
+     COUNT(psc_exp_states), psc_options, COUNT(psc_options), "pA", false},
     {"iaf_psc_delta", HEBB_NM_IAF_PSC_DELTA, psc_delta_params, COUNT(psc_delta_params),
-     psc_delta_states, COUNT(psc_delta_states), NULL, 0, "mV", false},
+     psc_delta_states, COUNT(psc_delta_states), psc_options, COUNT(psc_options), "mV", false},
     {"iaf_cond_exp", HEBB_NM_IAF_COND_EXP, cond_exp_params, COUNT(cond_exp_params), cond_exp_states,
      COUNT(cond_exp_states), cond_exp_options, COUNT(cond_exp_options), "nS", false},
     {"poisson_generator", HEBB_NM_POISSON_GENERATOR, poisson_params, COUNT(poisson_params), NULL, 0,
@@ -200,52 +203,6 @@ int hebb_nm_prepare(const hebb_nm_desc *d, const double *p, int integrator, doub
   return 0;
 }
 
-/* iaf_psc_exp, exact integration in NEST's order (MODELS.md 1.1): propagate V with the
- * currents of the step start unless refractory, decay the currents, add this step's input,
- * then test the threshold. */
-static void update_psc_exp(const hebb_nm_consts *k, const double *p, hebb_nm_state *s,
-                           double *restrict acc_ex, double *restrict acc_in) {
-  const double p11ex = k->p11ex, p11in = k->p11in, p22 = k->p22, p21ex = k->p21ex, p21in = k->p21in,
-               p20 = k->p20, i_e = p[PSC_I_e];
-  double *restrict v = s->v, *restrict iex = s->s_ex, *restrict iin = s->s_in;
-  const double *restrict i0 = s->i_0;
-  double *restrict r = s->refr;
-  const uint32_t n = s->n;
-#pragma omp simd
-  for (uint32_t i = 0; i < n; i++) {
-    const double vi = v[i], ri = r[i];
-    const double vn = p22 * vi + p21ex * iex[i] + p21in * iin[i] + p20 * (i_e + i0[i]);
-    const double refr = ri > 0.0 ? 1.0 : 0.0; /* this form if-converts and vectorises */
-    v[i] = ri > 0.0 ? vi : vn;
-    r[i] = ri - refr;
-    iex[i] = p11ex * iex[i] + acc_ex[i];
-    iin[i] = p11in * iin[i] + acc_in[i];
-    acc_ex[i] = 0.0;
-    acc_in[i] = 0.0;
-  }
-}
-
-/* iaf_psc_delta as NEST: exact decay, voltage jumps added unless refractory (input that
- * arrives while refractory is dropped). */
-static void update_psc_delta(const hebb_nm_consts *k, const double *p, hebb_nm_state *s,
-                             double *restrict acc_ex, double *restrict acc_in) {
-  const double p22 = k->p22, p20 = k->p20, i_e = p[DELTA_I_e];
-  double *restrict v = s->v;
-  const double *restrict i0 = s->i_0;
-  double *restrict r = s->refr;
-  const uint32_t n = s->n;
-#pragma omp simd
-  for (uint32_t i = 0; i < n; i++) {
-    const double vi = v[i], ri = r[i];
-    const double vn = p22 * vi + p20 * (i_e + i0[i]) + acc_ex[i] + acc_in[i];
-    const double refr = ri > 0.0 ? 1.0 : 0.0; /* this form if-converts and vectorises */
-    v[i] = ri > 0.0 ? vi : vn;
-    r[i] = ri - refr;
-    acc_ex[i] = 0.0;
-    acc_in[i] = 0.0;
-  }
-}
-
 /* e^x for |x| <= 700, within one ulp of libm's exp, in plain arithmetic that the compiler
  * vectorises (libm's exp does not vectorise, and a vector libm would not promise the same
  * result in every lane, which determinism needs). Cody-Waite reduction x = k ln2 + r,
@@ -275,82 +232,92 @@ static inline double exp_vec(double x) {
   return p * scale;
 }
 
-/* iaf_cond_exp. Conductances decay exactly. V by exponential Euler with the conductances
- * frozen over the step (exact for constant g; Brian2's "exponential_euler"), or by forward
- * Euler (Brette et al. 2007 scripts, Auryn's TIFGroup). */
-static void update_cond_exp(const hebb_nm_consts *k, const double *p, hebb_nm_state *s,
-                            double *restrict acc_ex, double *restrict acc_in) {
-  const double p11ex = k->p11ex, p11in = k->p11in, g_l = k->g_l, e_l = k->e_l, e_ex = k->e_ex,
-               e_in = k->e_in, h = k->dt, c = k->c_m, i_e = p[COND_I_e];
-  double *restrict v = s->v, *restrict gex = s->s_ex, *restrict gin = s->s_in;
-  const double *restrict i0 = s->i_0;
-  double *restrict r = s->refr;
-  const uint32_t n = s->n;
-  if (k->integrator == COND_INTEGRATOR_EULER) {
-    const double h_c = h / c;
-#pragma omp simd
-    for (uint32_t i = 0; i < n; i++) {
-      const double vi = v[i], ri = r[i];
-      const double dv =
-          g_l * (e_l - vi) + gex[i] * (e_ex - vi) + gin[i] * (e_in - vi) + i_e + i0[i];
-      const double vn = vi + h_c * dv;
-      const double refr = ri > 0.0 ? 1.0 : 0.0; /* this form if-converts and vectorises */
-      v[i] = ri > 0.0 ? vi : vn;
-      r[i] = ri - refr;
-      gex[i] = p11ex * gex[i] + acc_ex[i];
-      gin[i] = p11in * gin[i] + acc_in[i];
-      acc_ex[i] = 0.0;
-      acc_in[i] = 0.0;
-    }
-  } else {
-    const double mh_c = -h / c;
-#pragma omp simd
-    for (uint32_t i = 0; i < n; i++) {
-      const double vi = v[i], ri = r[i];
-      const double gt = g_l + gex[i] + gin[i];
-      const double vinf = (g_l * e_l + gex[i] * e_ex + gin[i] * e_in + i_e + i0[i]) / gt;
-      const double vn = vinf + (vi - vinf) * exp_vec(mh_c * gt);
-      const double refr = ri > 0.0 ? 1.0 : 0.0; /* this form if-converts and vectorises */
-      v[i] = ri > 0.0 ? vi : vn;
-      r[i] = ri - refr;
-      gex[i] = p11ex * gex[i] + acc_ex[i];
-      gin[i] = p11in * gin[i] + acc_in[i];
-      acc_ex[i] = 0.0;
-      acc_in[i] = 0.0;
-    }
-  }
+/* e^x in single precision for |x| <= 87, within about one ulp of expf: the same scheme as
+ * exp_vec with a degree-7 polynomial (truncation below 1e-8 relative). */
+static inline float exp_vec_f(float x) {
+  x = x < -87.0f ? -87.0f : x > 87.0f ? 87.0f : x;
+  const float shifter = 0x1.8p23f;
+  const float t = x * 0x1.715476p0f + shifter;
+  const float k = t - shifter;
+  float r = x - k * 0.693359375f; /* ln2 = 0.693359375 - 2.12194440e-4, high part exact in k */
+  r = r + k * 2.12194440e-4f;
+  const float r2 = r * r, r4 = r2 * r2;
+  const float q0 = 1.0f + r, q1 = 0.5f + r * (1.0f / 6.0f);
+  const float q2 = 1.0f / 24.0f + r * (1.0f / 120.0f), q3 = 1.0f / 720.0f + r * (1.0f / 5040.0f);
+  const float p = (q0 + q1 * r2) + (q2 + q3 * r2) * r4;
+  uint32_t tb, sb;
+  memcpy(&tb, &t, sizeof tb);
+  sb = (uint32_t)((int32_t)(tb - 0x4b400000u) + 127) << 23;
+  float scale;
+  memcpy(&scale, &sb, sizeof scale);
+  return p * scale;
 }
 
-/* The threshold test and reset, after the vectorised state update. */
-static uint32_t detect(const hebb_nm_consts *k, hebb_nm_state *s, uint32_t *restrict spiked) {
-  const double theta = k->theta, v_reset = k->v_reset;
-  const double refr = (double)k->refr_steps;
-  uint32_t ns = 0;
-  for (uint32_t i = 0; i < s->n; i++) {
-    if (s->v[i] >= theta) {
-      s->v[i] = v_reset;
-      s->refr[i] = refr;
-      spiked[ns++] = i;
-    }
-  }
-  return ns;
-}
+#define REAL double
+#define EXP_VEC exp_vec
+#define KSUFFIX(name) name##_f64
+#include "neuron_kernels.h"
+#undef REAL
+#undef EXP_VEC
+#undef KSUFFIX
+
+#define REAL float
+#define EXP_VEC exp_vec_f
+#define KSUFFIX(name) name##_f32
+#include "neuron_kernels.h"
+#undef REAL
+#undef EXP_VEC
+#undef KSUFFIX
 
 uint32_t hebb_nm_update(const hebb_nm_desc *d, const hebb_nm_consts *k, const double *params,
-                        hebb_nm_state *s, double *restrict acc_ex, double *restrict acc_in,
-                        uint32_t *restrict spiked) {
-  switch (d->kind) {
-  case HEBB_NM_IAF_PSC_EXP:
-    update_psc_exp(k, params, s, acc_ex, acc_in);
-    break;
-  case HEBB_NM_IAF_PSC_DELTA:
-    update_psc_delta(k, params, s, acc_ex, acc_in);
-    break;
-  case HEBB_NM_IAF_COND_EXP:
-    update_cond_exp(k, params, s, acc_ex, acc_in);
-    break;
-  default:
-    return 0; /* stimuli are advanced by the simulation itself */
-  }
-  return detect(k, s, spiked);
+                        hebb_nm_state *s, uint32_t *restrict spiked) {
+  return s->single ? update_f32(d, k, params, s, spiked) : update_f64(d, k, params, s, spiked);
+}
+
+/* The array of state variable VAR (0: V_m, 1: s_ex, 2: s_in). */
+static void *state_array(const hebb_nm_state *s, int var) {
+  return var == 0 ? s->v : var == 1 ? s->s_ex : s->s_in;
+}
+
+double hebb_nm_state_get(const hebb_nm_state *s, int var, uint32_t i) {
+  const void *a = state_array(s, var);
+  return s->single ? (double)((const float *)a)[i] : ((const double *)a)[i];
+}
+
+void hebb_nm_state_set(hebb_nm_state *s, int var, uint32_t i, double x) {
+  void *a = state_array(s, var);
+  if (s->single)
+    ((float *)a)[i] = (float)x;
+  else
+    ((double *)a)[i] = x;
+}
+
+void hebb_nm_state_set_current(hebb_nm_state *s, uint32_t i, double x) {
+  if (s->single)
+    ((float *)s->i_0)[i] = (float)x;
+  else
+    ((double *)s->i_0)[i] = x;
+}
+
+int hebb_nm_state_alloc(hebb_nm_state *s, uint32_t n, bool single) {
+  size_t sz = single ? sizeof(float) : sizeof(double), cnt = n ? n : 1;
+  memset(s, 0, sizeof *s);
+  s->n = n;
+  s->single = single;
+  void **arrays[] = {&s->v, &s->s_ex, &s->s_in, &s->i_0, &s->refr, &s->acc_ex, &s->acc_in};
+  for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+    if (!(*arrays[i] = calloc(cnt, sz)))
+      return -1;
+  return 0;
+}
+
+void hebb_nm_state_free(hebb_nm_state *s) {
+  free(s->v);
+  free(s->s_ex);
+  free(s->s_in);
+  free(s->i_0);
+  free(s->refr);
+  free(s->acc_ex);
+  free(s->acc_in);
+  memset(s, 0, sizeof *s);
 }

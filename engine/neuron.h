@@ -99,6 +99,7 @@ typedef struct {
   /* cond_exp */
   double g_l, e_ex, e_in, c_m, dt;
   int integrator;
+  bool single; /* state in float */
   /* poisson */
   double exp_neg_lambda;
   uint64_t start_step, stop_step;
@@ -109,23 +110,35 @@ typedef struct {
 int hebb_nm_prepare(const hebb_nm_desc *d, const double *params, int integrator, double dt,
                     hebb_nm_consts *k, char *msg, size_t msglen);
 
-/* State of a block of N neurons, structure of arrays. Units: mV, pA, nS; v is relative to
- * E_L for the iaf_psc_* models (as NEST stores it) and absolute for iaf_cond_exp. */
+/* State of a block of N neurons, structure of arrays of double or, for a population with
+ * precision: single, float. Units: mV, pA, nS; v is relative to E_L for the iaf_psc_*
+ * models (as NEST stores it) and absolute for iaf_cond_exp. acc_ex/acc_in collect the
+ * synaptic input that arrives during a step (pA, nS, or mV jumps); the update consumes and
+ * zeroes them. */
 typedef struct {
   uint32_t n;
-  double *v;
-  double *s_ex; /* I_syn_ex (pA) or g_ex (nS) */
-  double *s_in;
-  double *i_0;  /* current from dc_generators (pA), piecewise constant */
-  double *refr; /* refractory steps left (a whole number; double so the update vectorises) */
+  bool single;
+  void *v;
+  void *s_ex; /* I_syn_ex (pA) or g_ex (nS) */
+  void *s_in;
+  void *i_0;  /* current from dc_generators (pA), piecewise constant */
+  void *refr; /* refractory steps left, a whole number stored as REAL so the update vectorises */
+  void *acc_ex, *acc_in;
 } hebb_nm_state;
 
-/* Advances a block by one step. acc_ex/acc_in hold the synaptic input that arrived this
- * step (pA, nS, or mV jumps), which the kernel consumes and zeroes. Indices of neurons
- * that spiked at the end of the step are written to spiked (capacity n); returns their
- * count. */
+/* Allocates zeroed state for N neurons; 0 or -1 when out of memory (free what was made
+ * with hebb_nm_state_free). */
+int hebb_nm_state_alloc(hebb_nm_state *s, uint32_t n, bool single);
+void hebb_nm_state_free(hebb_nm_state *s);
+/* Reads or writes state variable VAR (index into the model's state table) of neuron I. */
+double hebb_nm_state_get(const hebb_nm_state *s, int var, uint32_t i);
+void hebb_nm_state_set(hebb_nm_state *s, int var, uint32_t i, double x);
+/* Sets the dc_generator current of neuron I. */
+void hebb_nm_state_set_current(hebb_nm_state *s, uint32_t i, double x);
+
+/* Advances a block by one step. Indices of neurons that spiked at the end of the step are
+ * written to spiked (capacity n); returns their count. */
 uint32_t hebb_nm_update(const hebb_nm_desc *d, const hebb_nm_consts *k, const double *params,
-                        hebb_nm_state *s, double *restrict acc_ex, double *restrict acc_in,
-                        uint32_t *restrict spiked);
+                        hebb_nm_state *s, uint32_t *restrict spiked);
 
 #endif

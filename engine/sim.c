@@ -51,7 +51,8 @@ typedef struct {
 
 /* A dc_generator's current onto one local neuron, active in steps [on, off). */
 typedef struct {
-  uint32_t target;
+  uint32_t target; /* partition-local index */
+  uint16_t blk;
   double amp;
   uint64_t on, off;
 } dcsrc;
@@ -61,8 +62,8 @@ typedef struct {
   int pop;
   const hebb_pop *mp;
   hebb_nm_consts k;
-  uint32_t l0, n;     /* local indices [l0, l0 + n) */
-  hebb_nm_state st;   /* views into the partition's arrays */
+  uint32_t l0, n; /* local indices [l0, l0 + n) */
+  hebb_nm_state st;
   uint64_t **sg_step; /* spike_generator: production steps per neuron */
   uint32_t *sg_n, *sg_pos;
   uint64_t spikes;
@@ -80,8 +81,6 @@ typedef struct {
 typedef struct {
   int id;
   uint32_t n_local;
-  double *acc_ex, *acc_in, *i0, *v, *s_ex, *s_in;
-  double *refr;
   uint32_t *spiked;
   block *blocks;
   int nblocks;
@@ -90,8 +89,9 @@ typedef struct {
   uint32_t ngroups;
   uint32_t *grp_start; /* [ngroups + 1] into syn_* */
   uint16_t *grp_delay;
+  uint16_t *grp_blk; /* the block (target population) of a group */
   uint8_t *grp_inh;
-  uint32_t *syn_tgt;
+  uint32_t *syn_tgt; /* index within the target block */
   float *syn_w;
   uint64_t nsyn;
   hebb_queue q;
@@ -217,17 +217,9 @@ static int build_neurons(hebb_sim *s, partition *pt) {
   uint32_t N = (uint32_t)m->total_neurons;
   pt->n_local = N > (uint32_t)pt->id ? (N - (uint32_t)pt->id + (uint32_t)P - 1) / (uint32_t)P : 0;
   size_t n = pt->n_local ? pt->n_local : 1;
-  pt->acc_ex = calloc(n, sizeof(double));
-  pt->acc_in = calloc(n, sizeof(double));
-  pt->i0 = calloc(n, sizeof(double));
-  pt->v = calloc(n, sizeof(double));
-  pt->s_ex = calloc(n, sizeof(double));
-  pt->s_in = calloc(n, sizeof(double));
-  pt->refr = calloc(n, sizeof(double));
   pt->spiked = calloc(n, sizeof(uint32_t));
   pt->blocks = calloc((size_t)m->npops, sizeof(block));
-  if (!pt->acc_ex || !pt->acc_in || !pt->i0 || !pt->v || !pt->s_ex || !pt->s_in || !pt->refr ||
-      !pt->spiked || !pt->blocks)
+  if (!pt->spiked || !pt->blocks)
     return HEBB_ENOMEM;
   for (int i = 0; i < m->npops; i++) {
     const hebb_pop *mp = &m->pops[i];
@@ -237,17 +229,15 @@ static int build_neurons(hebb_sim *s, partition *pt) {
     b->l0 = local_begin(mp->gid0, P, pt->id);
     b->n = local_begin(mp->gid0 + mp->size, P, pt->id) - b->l0;
     char msg[160];
-    if (hebb_nm_prepare(mp->desc, mp->params, mp->options[0], m->dt, &b->k, msg, sizeof msg)) {
+    int integ = hebb_nm_option_index(mp->desc, "integrator");
+    int prec = hebb_nm_option_index(mp->desc, "precision");
+    if (hebb_nm_prepare(mp->desc, mp->params, integ < 0 ? 0 : mp->options[integ], m->dt, &b->k, msg,
+                        sizeof msg)) {
       snprintf(pt->msg, sizeof pt->msg, "population '%s': %s", mp->name, msg);
       return HEBB_ERANGE;
     }
-    b->st.n = b->n;
-    b->st.v = pt->v + b->l0;
-    b->st.s_ex = pt->s_ex + b->l0;
-    b->st.s_in = pt->s_in + b->l0;
-    b->st.i_0 = pt->i0 + b->l0;
-    b->st.refr = pt->refr + b->l0;
-    double *vars[HEBB_MAX_STATES] = {b->st.v, b->st.s_ex, b->st.s_in, NULL};
+    if (hebb_nm_state_alloc(&b->st, b->n, prec >= 0 && mp->options[prec] == 1))
+      return HEBB_ENOMEM;
     for (size_t v = 0; v < mp->desc->nstates; v++) {
       hebb_dist d = mp->initial[v];
       if (isnan(d.a) && d.kind == HEBB_DIST_CONSTANT)
@@ -257,7 +247,7 @@ static int build_neurons(hebb_sim *s, partition *pt) {
       uint32_t stream = hebb_stream(HEBB_STREAM_INITIAL, (uint32_t)(i * HEBB_MAX_STATES + (int)v));
       for (uint32_t l = 0; l < b->n; l++) {
         uint32_t gid = part_gid(pt, P, b->l0 + l);
-        vars[v][l] = draw_keyed(m->seed, stream, gid, 0, d) - shift;
+        hebb_nm_state_set(&b->st, (int)v, l, draw_keyed(m->seed, stream, gid, 0, d) - shift);
       }
     }
     if (mp->desc->kind == HEBB_NM_SPIKE_GENERATOR && b->n) {
@@ -560,6 +550,7 @@ static int add_dc(hebb_sim *s, partition *pt, const synbuf *b) {
     const double *p = src->params;
     dcsrc *d = &pt->dc[pt->ndc++];
     d->target = r->tgt;
+    d->blk = (uint16_t)m->projs[r->proj].spec.target;
     d->amp = p[DC_amplitude] * (double)r->w;
     d->on = (uint64_t)llround(fmax(p[DC_start], 0.0) / m->dt) + r->delay - 1;
     d->off = isinf(p[DC_stop]) ? UINT64_MAX : (uint64_t)llround(p[DC_stop] / m->dt) + r->delay - 1;
@@ -669,10 +660,12 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   pt->ngroups = ng;
   pt->grp_start = malloc(((size_t)ng + 1) * sizeof(uint32_t));
   pt->grp_delay = malloc((ng ? ng : 1) * sizeof(uint16_t));
+  pt->grp_blk = malloc((ng ? ng : 1) * sizeof(uint16_t));
   pt->grp_inh = malloc(ng ? ng : 1);
   pt->syn_tgt = malloc((pt->nsyn ? pt->nsyn : 1) * sizeof(uint32_t));
   pt->syn_w = malloc((pt->nsyn ? pt->nsyn : 1) * sizeof(float));
-  if (!pt->grp_start || !pt->grp_delay || !pt->grp_inh || !pt->syn_tgt || !pt->syn_w) {
+  if (!pt->grp_start || !pt->grp_delay || !pt->grp_blk || !pt->grp_inh || !pt->syn_tgt ||
+      !pt->syn_w) {
     free(count);
     free(sorted);
     return HEBB_ENOMEM;
@@ -686,12 +679,13 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
       pt->grp_start[g] = (uint32_t)k;
       pt->grp_delay[g] = r->delay;
       pt->grp_inh[g] = m->projs[r->proj].inhibitory;
+      pt->grp_blk[g] = (uint16_t)m->projs[r->proj].spec.target;
       count[r->src + 1]++;
       if (r->delay > *max_delay)
         *max_delay = r->delay;
       g++;
     }
-    pt->syn_tgt[k] = r->tgt;
+    pt->syn_tgt[k] = r->tgt - pt->blocks[m->projs[r->proj].spec.target].l0;
     pt->syn_w[k] = r->w;
   }
   pt->grp_start[ng] = (uint32_t)pt->nsyn;
@@ -734,16 +728,10 @@ static int build_recorders(hebb_sim *s, partition *pt) {
 }
 
 static void free_partition(partition *pt) {
-  free(pt->acc_ex);
-  free(pt->acc_in);
-  free(pt->i0);
-  free(pt->v);
-  free(pt->s_ex);
-  free(pt->s_in);
-  free(pt->refr);
   free(pt->spiked);
   for (int i = 0; i < pt->nblocks; i++) {
     block *b = &pt->blocks[i];
+    hebb_nm_state_free(&b->st);
     if (b->sg_step)
       for (uint32_t l = 0; l < b->n; l++)
         free(b->sg_step[l]);
@@ -755,6 +743,7 @@ static void free_partition(partition *pt) {
   free(pt->src_groups);
   free(pt->grp_start);
   free(pt->grp_delay);
+  free(pt->grp_blk);
   free(pt->grp_inh);
   free(pt->syn_tgt);
   free(pt->syn_w);
@@ -901,10 +890,18 @@ static void deliver(partition *pt, uint64_t n) {
   uint64_t events = 0;
   for (size_t e = 0; e < ne; e++) {
     uint32_t g = ev[e];
-    double *restrict acc = pt->grp_inh[g] ? pt->acc_in : pt->acc_ex;
+    hebb_nm_state *st = &pt->blocks[pt->grp_blk[g]].st;
+    void *acc = pt->grp_inh[g] ? st->acc_in : st->acc_ex;
     uint32_t a = pt->grp_start[g], b = pt->grp_start[g + 1];
-    for (uint32_t k = a; k < b; k++)
-      acc[tgt[k]] += (double)w[k];
+    if (st->single) {
+      float *restrict f = acc;
+      for (uint32_t k = a; k < b; k++)
+        f[tgt[k]] += w[k];
+    } else {
+      double *restrict d = acc;
+      for (uint32_t k = a; k < b; k++)
+        d[tgt[k]] += (double)w[k];
+    }
     events += b - a;
   }
   pt->syn_events += events;
@@ -916,11 +913,15 @@ static void apply_dc(partition *pt, uint64_t n) {
     return;
   /* recompute every dc target from scratch so the sum never carries rounding from
    * earlier switches; entries are sorted by target, in a fixed order within it */
-  for (size_t i = 0; i < pt->ndc; i++)
-    pt->i0[pt->dc[i].target] = 0.0;
-  for (size_t i = 0; i < pt->ndc; i++)
-    if (pt->dc[i].on <= n && n < pt->dc[i].off)
-      pt->i0[pt->dc[i].target] += pt->dc[i].amp;
+  for (size_t i = 0; i < pt->ndc;) {
+    uint32_t t = pt->dc[i].target;
+    double sum = 0.0;
+    for (; i < pt->ndc && pt->dc[i].target == t; i++)
+      if (pt->dc[i].on <= n && n < pt->dc[i].off)
+        sum += pt->dc[i].amp;
+    block *b = &pt->blocks[pt->dc[i - 1].blk];
+    hebb_nm_state_set_current(&b->st, t - b->l0, sum);
+  }
   pt->dc_pos++;
 }
 
@@ -966,8 +967,7 @@ static void update(hebb_sim *s, partition *pt, uint64_t n) {
     case HEBB_NM_DC_GENERATOR:
       break;
     default:
-      ns = hebb_nm_update(mp->desc, &b->k, mp->params, &b->st, pt->acc_ex + b->l0,
-                          pt->acc_in + b->l0, pt->spiked);
+      ns = hebb_nm_update(mp->desc, &b->k, mp->params, &b->st, pt->spiked);
     }
     for (uint32_t q = 0; q < ns; q++)
       emit_spike(pt, mp, out, n, (b->l0 + pt->spiked[q]) * P + (uint32_t)pt->id);
@@ -982,10 +982,9 @@ static void record_state(hebb_sim *s, partition *pt, uint64_t n) {
       continue;
     const block *b = &pt->blocks[sr->blk];
     double shift = (sr->r->var == 0 && b->mp->desc->kind != HEBB_NM_IAF_COND_EXP) ? b->k.e_l : 0;
-    const double *arr = sr->r->var == 0 ? b->st.v : sr->r->var == 1 ? b->st.s_ex : b->st.s_in;
     for (uint32_t k = 0; k < sr->n; k++) {
       hebb_sample smp = {n + 1, (uint32_t)sr->r->pop, sr->index[k], (uint32_t)sr->r->var,
-                         arr[sr->local[k]] + shift};
+                         hebb_nm_state_get(&b->st, sr->r->var, sr->local[k]) + shift};
       if (sample_push(&pt->samples, smp))
         part_fail(pt, HEBB_ENOMEM, "state recorder");
     }
@@ -1165,9 +1164,8 @@ int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *v
   const partition *pt = &s->parts[gid % (uint32_t)s->P];
   const block *b = &pt->blocks[pop];
   uint32_t l = gid / (uint32_t)s->P - b->l0;
-  const double *arr = v == 0 ? b->st.v : v == 1 ? b->st.s_ex : b->st.s_in;
   double shift = (v == 0 && mp->desc->kind != HEBB_NM_IAF_COND_EXP) ? b->k.e_l : 0.0;
-  *value = arr[l] + shift;
+  *value = hebb_nm_state_get(&b->st, v, l) + shift;
   return 0;
 }
 

@@ -104,9 +104,11 @@ static double psp(double w, double c, double tau_m, double tau_s, double t) {
  * with E_L = 0 and no threshold: "ex" receives +100 pA (tau_syn_ex = TAU_EX), "in" receives
  * -100 pA (tau_syn_in = TAU_IN, tau_syn_ex left at 2 ms so a mix-up shows). Every sample of
  * V_m and of the synaptic current is compared with the closed form. */
-static void psc_exp_psp(double dt, double tau_ex, double tau_in, double ts, uint32_t d,
-                        double t_end, int threads) {
+static void psc_exp_psp_prec(double dt, double tau_ex, double tau_in, double ts, uint32_t d,
+                             double t_end, int threads, bool single) {
   const double w = 100.0, c = 250.0, tau_m = 10.0;
+  /* single precision: float state, relative error of a few float epsilons per step */
+  const double rel = single ? 2e-5 : 1e-12, abs_tol = single ? 1e-6 : 1e-15;
   hebb_model *m = hebb_model_new();
   OK(m, hebb_model_set_dt(m, dt));
   int sg = add_pop(m, "sg", "spike_generator", 1);
@@ -120,6 +122,8 @@ static void psc_exp_psp(double dt, double tau_ex, double tau_in, double ts, uint
     set(m, p, "E_L", 0.0);
     set(m, p, "V_reset", 0.0);
     set(m, p, "V_th", 1e9);
+    if (single)
+      OK(m, hebb_model_set_option(m, p, "precision", "single"));
   }
   set(m, ex, "tau_syn_ex", tau_ex);
   set(m, in, "tau_syn_in", tau_in);
@@ -151,6 +155,11 @@ static void psc_exp_psp(double dt, double tau_ex, double tau_in, double ts, uint
       continue;
     }
     const double t = (double)(k - k0) * dt;
+    /* single precision really is float state: every sample is a float value */
+    if (single)
+      ck_assert_msg((double)(float)smp[i].value == smp[i].value &&
+                        (double)(float)smp[i + 1].value == smp[i + 1].value,
+                    "step %ld: V %.17g is not a float", k, smp[i].value);
     if (k == k0) {
       /* the current has just jumped; V has not moved yet */
       ck_assert_msg(smp[i + 1].value == w && smp[i + 3].value == -w,
@@ -160,10 +169,10 @@ static void psc_exp_psp(double dt, double tau_ex, double tau_in, double ts, uint
                     smp[i].value);
       continue;
     }
-    ASSERT_CLOSE(smp[i].value, psp(w, c, tau_m, tau_ex, t), 1e-12, 1e-15, "V_m (ex)", k);
-    ASSERT_CLOSE(smp[i + 1].value, w * exp(-t / tau_ex), 1e-12, 1e-15, "I_syn_ex", k);
-    ASSERT_CLOSE(smp[i + 2].value, psp(-w, c, tau_m, tau_in, t), 1e-12, 1e-15, "V_m (in)", k);
-    ASSERT_CLOSE(smp[i + 3].value, -w * exp(-t / tau_in), 1e-12, 1e-15, "I_syn_in", k);
+    ASSERT_CLOSE(smp[i].value, psp(w, c, tau_m, tau_ex, t), rel, abs_tol, "V_m (ex)", k);
+    ASSERT_CLOSE(smp[i + 1].value, w * exp(-t / tau_ex), rel, abs_tol, "I_syn_ex", k);
+    ASSERT_CLOSE(smp[i + 2].value, psp(-w, c, tau_m, tau_in, t), rel, abs_tol, "V_m (in)", k);
+    ASSERT_CLOSE(smp[i + 3].value, -w * exp(-t / tau_in), rel, abs_tol, "I_syn_in", k);
   }
   /* the test would be empty if the PSP had vanished: it peaks at several tenths of a mV */
   double peak = 0;
@@ -174,6 +183,17 @@ static void psc_exp_psp(double dt, double tau_ex, double tau_in, double ts, uint
   hebb_sim_free(s);
   hebb_model_free(m);
 }
+
+static void psc_exp_psp(double dt, double tau_ex, double tau_in, double ts, uint32_t d,
+                        double t_end, int threads) {
+  psc_exp_psp_prec(dt, tau_ex, tau_in, ts, d, t_end, threads, false);
+}
+
+/* precision: single follows the same closed form to float accuracy */
+START_TEST(test_psc_exp_psp_single) {
+  psc_exp_psp_prec(0.1, 2.0, 5.0, 1.0, 1, 100.0, 1, true);
+}
+END_TEST
 
 START_TEST(test_psc_exp_psp_dt01) {
   psc_exp_psp(0.1, 2.0, 5.0, 1.0, 1, 100.0, 1);
@@ -511,6 +531,7 @@ static Suite *neuron_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, test_psc_exp_psp_dt01);
+  tcase_add_test(tc, test_psc_exp_psp_single);
   tcase_add_test(tc, test_psc_exp_psp_dt001);
   tcase_add_test(tc, test_psc_exp_psp_dt1);
   tcase_add_test(tc, test_psc_exp_psp_delay);

@@ -3,7 +3,8 @@
 # number of threads, here 1 to 4 on a 2-core machine (oversubscribed).
 . "$(dirname "$0")/lib.sh"
 
-for model in examples/coba.yaml examples/cuba.yaml tests/data/poisson_delays.yaml; do
+for model in examples/coba.yaml examples/cuba.yaml tests/data/poisson_delays.yaml \
+  perf/models/b1_coba_euler.yaml perf/models/b2_cuba.yaml; do
   name=$(basename "$model" .yaml)
   ref=""
   for t in 1 2 3 4; do

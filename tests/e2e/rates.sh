@@ -9,12 +9,16 @@ rate() { # DIR: mean rate over the 4000 neurons and 10 s
 }
 in_range() { awk -v r="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(r >= lo && r <= hi) }'; }
 
-"$HEBB" run "$SRC/examples/coba.yaml" -o "$WORK/coba" --threads 2 -q
-r=$(rate "$WORK/coba")
-check "COBA: mean rate $r Hz in [17.0, 21.0]" in_range "$r" 17.0 21.0
-"$HEBB" run "$SRC/examples/cuba.yaml" -o "$WORK/cuba" --threads 2 -q
-r=$(rate "$WORK/cuba")
-check "CUBA: mean rate $r Hz in [5.0, 6.1]" in_range "$r" 5.0 6.1
+for model in examples/coba.yaml perf/models/b1_coba.yaml perf/models/b1_coba_euler.yaml; do
+  "$HEBB" run "$SRC/$model" -o "$WORK/coba" --threads 2 -q
+  r=$(rate "$WORK/coba")
+  check "COBA $model: mean rate $r Hz in [17.0, 21.0]" in_range "$r" 17.0 21.0
+done
+for model in perf/models/b2_cuba.yaml examples/cuba.yaml; do
+  "$HEBB" run "$SRC/$model" -o "$WORK/cuba" --threads 2 -q
+  r=$(rate "$WORK/cuba")
+  check "CUBA $model: mean rate $r Hz in [5.0, 6.1]" in_range "$r" 5.0 6.1
+done
 
 # The summary agrees with the spike file.
 n=$("$HEBB" spikes "$WORK/cuba" | wc -l)
