@@ -564,6 +564,115 @@ int hebb_model_projection_count(const hebb_model *m) {
   return m->nprojs;
 }
 
+int hebb_model_find_projection(const hebb_model *m, const char *name) {
+  for (int i = 0; i < m->nprojs; i++)
+    if (strcmp(m->projs[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+static bool bad_proj(const hebb_model *m, int proj) {
+  return proj < 0 || proj >= m->nprojs;
+}
+
+int hebb__model_set_rule(hebb_model *m, int proj, const hebb_rule *r) {
+  if (bad_proj(m, proj))
+    return hebb__model_fail(m, HEBB_EINVAL, "", "no projection %d", proj);
+  hebb_proj *p = &m->projs[proj];
+  if (!r || r->abi != HEBB_RULE_ABI)
+    return hebb__model_fail(m, HEBB_EINVAL, "rule",
+                            "rule '%s' was built for plasticity interface version %u; this Hebb "
+                            "has version %u (rebuild the rule against this hebb)",
+                            r && r->name ? r->name : "?", r ? r->abi : 0, HEBB_RULE_ABI);
+  if (r->nparams > HEBB_RULE_MAX_PARAMS || r->noptions > HEBB_RULE_MAX_OPTIONS ||
+      r->nsyn > HEBB_RULE_MAX_SYN || r->npre > HEBB_RULE_MAX_TRACES ||
+      r->npost > HEBB_RULE_MAX_TRACES || !r->on_pre || !r->on_post)
+    return hebb__model_fail(m, HEBB_EINVAL, "rule",
+                            "rule '%s' declares more than this Hebb supports (%d parameters, %d "
+                            "options, %d synapse variables, %d traces per side) or lacks a hook",
+                            r->name, HEBB_RULE_MAX_PARAMS, HEBB_RULE_MAX_OPTIONS, HEBB_RULE_MAX_SYN,
+                            HEBB_RULE_MAX_TRACES);
+  const hebb_pop *src = &m->pops[p->spec.source];
+  if (src->desc->kind == HEBB_NM_DC_GENERATOR)
+    return hebb__model_fail(m, HEBB_EINVAL, "plasticity",
+                            "a dc_generator sends no spikes; its projection cannot be plastic");
+  bool cond = m->pops[p->spec.target].desc->kind == HEBB_NM_IAF_COND_EXP;
+  const hebb_dist *w = &p->spec.weight;
+  double wlo = w->kind == HEBB_DIST_CONSTANT || w->kind == HEBB_DIST_UNIFORM ? w->a
+               : w->kind == HEBB_DIST_NORMAL_CLIPPED                         ? w->lo
+                                                                             : -INFINITY;
+  if (!cond && wlo < 0)
+    return hebb__model_fail(m, HEBB_EINVAL, "weight",
+                            "plastic weights live in [0, Wmax]: the weight of '%s' can be "
+                            "negative (a normal weight needs normal_clipped with low >= 0)",
+                            p->name);
+  p->rule = r;
+  for (uint32_t i = 0; i < r->nparams; i++)
+    p->rule_params[i] = r->params[i].value;
+  memset(p->rule_opts, 0, sizeof p->rule_opts);
+  return 0;
+}
+
+int hebb_model_set_plasticity_param(hebb_model *m, int proj, const char *name, double value) {
+  if (bad_proj(m, proj) || !m->projs[proj].rule)
+    return hebb__model_fail(m, HEBB_ESTATE, "plasticity", "projection %d has no rule", proj);
+  hebb_proj *p = &m->projs[proj];
+  const hebb_rule *r = p->rule;
+  for (uint32_t i = 0; i < r->nparams; i++)
+    if (strcmp(r->params[i].name, name) == 0) {
+      if (!isfinite(value))
+        return hebb__model_fail(m, HEBB_ERANGE, name, "%s must be a finite number", name);
+      p->rule_params[i] = value;
+      return 0;
+    }
+  char names[512];
+  size_t used = 0;
+  names[0] = 0;
+  for (uint32_t i = 0; i < r->nparams && used < sizeof names; i++)
+    used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                             r->params[i].name);
+  return hebb__model_fail(m, HEBB_ENOENT, name,
+                          "rule %s has no parameter '%s'; expected one of: %s", r->name, name,
+                          names);
+}
+
+int hebb_model_set_plasticity_option(hebb_model *m, int proj, const char *name, const char *value) {
+  if (bad_proj(m, proj) || !m->projs[proj].rule)
+    return hebb__model_fail(m, HEBB_ESTATE, "plasticity", "projection %d has no rule", proj);
+  hebb_proj *p = &m->projs[proj];
+  const hebb_rule *r = p->rule;
+  for (uint32_t i = 0; i < r->noptions; i++) {
+    if (strcmp(r->options[i].name, name) != 0)
+      continue;
+    const char *a = r->options[i].allowed;
+    size_t len = strlen(value);
+    for (int v = 0; *a; v++) {
+      const char *bar = strchr(a, '|');
+      size_t n = bar ? (size_t)(bar - a) : strlen(a);
+      if (n == len && strncmp(a, value, n) == 0) {
+        p->rule_opts[i] = v;
+        return 0;
+      }
+      a += n + (bar ? 1 : 0);
+    }
+    return hebb__model_fail(m, HEBB_EINVAL, name, "%s must be one of %s, got '%s'", name,
+                            r->options[i].allowed, value);
+  }
+  return hebb__model_fail(m, HEBB_ENOENT, name, "rule %s has no option '%s'", r->name, name);
+}
+
+int hebb_model_record_weights(hebb_model *m, int proj, double every_ms) {
+  if (bad_proj(m, proj))
+    return hebb__model_fail(m, HEBB_EINVAL, "projection", "no projection %d", proj);
+  double steps = every_ms / m->dt;
+  if (!(steps >= 1 - 1e-9) || fabs(steps - llround(steps)) > 1e-6 * steps || steps > UINT32_MAX)
+    return hebb__model_fail(m, HEBB_ERANGE, "every",
+                            "every %g ms must be a whole number of steps of dt = %g ms", every_ms,
+                            m->dt);
+  m->projs[proj].weights_every = (uint32_t)llround(steps);
+  return 0;
+}
+
 const char *hebb_model_projection_name(const hebb_model *m, int proj) {
   return proj < 0 || proj >= m->nprojs ? NULL : m->projs[proj].name;
 }

@@ -8,6 +8,12 @@
 
 #include "hebb.h"
 #include "neuron.h"
+#include "rule.h"
+
+#define HEBB_RULE_MAX_PARAMS 32
+#define HEBB_RULE_MAX_OPTIONS 8
+#define HEBB_RULE_MAX_SYN 8
+#define HEBB_RULE_MAX_TRACES 4
 
 typedef struct {
   char name[64];
@@ -27,7 +33,11 @@ typedef struct {
   char name[64];
   hebb_projection_spec spec; /* spec.name points at name */
   uint32_t delay_min_steps, delay_max_steps;
-  bool inhibitory; /* the receptor it feeds, resolved from AUTO */
+  bool inhibitory;       /* the receptor it feeds, resolved from AUTO */
+  const hebb_rule *rule; /* NULL: static */
+  double rule_params[HEBB_RULE_MAX_PARAMS];
+  int rule_opts[HEBB_RULE_MAX_OPTIONS];
+  uint32_t weights_every; /* steps between weight snapshots; 0: none */
 } hebb_proj;
 
 typedef struct {
@@ -57,6 +67,10 @@ struct hebb_model {
 /* Records a builder error (field may be ""); returns CODE. */
 int hebb__model_fail(const hebb_model *m, int code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Makes projection PROJ plastic under RULE (checked against HEBB_RULE_ABI and the limits
+ * above) with its default parameters. rules/registry.c finds rules by name. */
+int hebb__model_set_rule(hebb_model *m, int proj, const hebb_rule *rule);
 
 /* Delay in steps of a value in ms. */
 uint32_t hebb__delay_steps(double delay_ms, double dt);

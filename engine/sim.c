@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hebb.h"
 #include "model.h"
+#include "plastic.h"
 #include "queue.h"
 #include "rng.h"
 
@@ -30,9 +31,9 @@
 #include <string.h>
 #include <time.h>
 
-enum { PH_DELIVER, PH_UPDATE, PH_EXCHANGE, PH_BARRIER, PH_RECORD, PH_COUNT };
-static const char *const phase_names[PH_COUNT] = {"deliver", "update", "exchange", "barrier_wait",
-                                                  "record"};
+enum { PH_DELIVER, PH_UPDATE, PH_EXCHANGE, PH_BARRIER, PH_RECORD, PH_PLASTICITY, PH_COUNT };
+static const char *const phase_names[PH_COUNT] = {"deliver",      "update", "exchange",
+                                                  "barrier_wait", "record", "plasticity"};
 
 typedef struct {
   uint64_t step; /* the step during which the spike was produced */
@@ -48,6 +49,17 @@ typedef struct {
   hebb_sample *v;
   size_t n, cap;
 } samplebuf;
+
+/* A weight snapshot entry; seq orders multapses of one (source, target) pair. */
+typedef struct {
+  hebb_synapse s;
+  uint64_t seq;
+} wsnap;
+
+typedef struct {
+  wsnap *v;
+  size_t n, cap;
+} wsnapbuf;
 
 /* A dc_generator's current onto one local neuron, active in steps [on, off). */
 typedef struct {
@@ -90,11 +102,25 @@ typedef struct {
   uint32_t *grp_start; /* [ngroups + 1] into syn_* */
   uint16_t *grp_delay;
   uint16_t *grp_blk; /* the block (target population) of a group */
+  uint16_t *grp_proj;
+  uint32_t *grp_src; /* source gid */
+  uint32_t *grp_gp;  /* index among its plastic projection's groups; UINT32_MAX: static */
   uint8_t *grp_inh;
   uint32_t *syn_tgt; /* index within the target block */
   float *syn_w;
   uint64_t nsyn;
   hebb_queue q;
+  /* plasticity */
+  hebb_plastic *pl;
+  int npl;
+  int *proj_pl;       /* projection -> index in pl, or -1 */
+  bool *blk_plastic;  /* block is the target of a plastic projection */
+  uint32_t *arrivals; /* plastic groups delivered this step, in delivery order */
+  size_t narrivals, arrivals_cap;
+  uint32_t *post_idx; /* spikes of this step in plastic blocks: block-local index */
+  uint16_t *post_blk;
+  size_t npost;
+  wsnapbuf weights;
   spkbuf out[2];
   spkbuf rec;
   samplebuf samples;
@@ -661,11 +687,14 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   pt->grp_start = malloc(((size_t)ng + 1) * sizeof(uint32_t));
   pt->grp_delay = malloc((ng ? ng : 1) * sizeof(uint16_t));
   pt->grp_blk = malloc((ng ? ng : 1) * sizeof(uint16_t));
+  pt->grp_proj = malloc((ng ? ng : 1) * sizeof(uint16_t));
+  pt->grp_src = malloc((ng ? ng : 1) * sizeof(uint32_t));
+  pt->grp_gp = malloc((ng ? ng : 1) * sizeof(uint32_t));
   pt->grp_inh = malloc(ng ? ng : 1);
   pt->syn_tgt = malloc((pt->nsyn ? pt->nsyn : 1) * sizeof(uint32_t));
   pt->syn_w = malloc((pt->nsyn ? pt->nsyn : 1) * sizeof(float));
-  if (!pt->grp_start || !pt->grp_delay || !pt->grp_blk || !pt->grp_inh || !pt->syn_tgt ||
-      !pt->syn_w) {
+  if (!pt->grp_start || !pt->grp_delay || !pt->grp_blk || !pt->grp_proj || !pt->grp_src ||
+      !pt->grp_gp || !pt->grp_inh || !pt->syn_tgt || !pt->syn_w) {
     free(count);
     free(sorted);
     return HEBB_ENOMEM;
@@ -680,6 +709,9 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
       pt->grp_delay[g] = r->delay;
       pt->grp_inh[g] = m->projs[r->proj].inhibitory;
       pt->grp_blk[g] = (uint16_t)m->projs[r->proj].spec.target;
+      pt->grp_proj[g] = r->proj;
+      pt->grp_src[g] = r->src;
+      pt->grp_gp[g] = UINT32_MAX;
       count[r->src + 1]++;
       if (r->delay > *max_delay)
         *max_delay = r->delay;
@@ -694,6 +726,40 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   memcpy(pt->src_groups, count, ((size_t)N + 1) * sizeof(uint32_t));
   free(count);
   free(sorted);
+  return 0;
+}
+
+/* The plastic state of every plastic projection, and the per-step lists the hooks need. */
+static int build_plasticity(hebb_sim *s, partition *pt) {
+  const hebb_model *m = s->m;
+  int n = 0;
+  for (int p = 0; p < m->nprojs; p++)
+    n += m->projs[p].rule != NULL;
+  pt->proj_pl = malloc((m->nprojs > 0 ? (size_t)m->nprojs : 1) * sizeof(int));
+  pt->blk_plastic = calloc((size_t)m->npops, sizeof(bool));
+  pt->pl = calloc((size_t)(n ? n : 1), sizeof(hebb_plastic));
+  pt->post_idx = malloc((pt->n_local ? pt->n_local : 1) * sizeof(uint32_t));
+  pt->post_blk = malloc((pt->n_local ? pt->n_local : 1) * sizeof(uint16_t));
+  if (!pt->proj_pl || !pt->blk_plastic || !pt->pl || !pt->post_idx || !pt->post_blk)
+    return HEBB_ENOMEM;
+  for (int p = 0; p < m->nprojs; p++) {
+    pt->proj_pl[p] = -1;
+    if (!m->projs[p].rule)
+      continue;
+    int blk = m->projs[p].spec.target;
+    char err[160];
+    int rc = hebb_plastic_init(&pt->pl[pt->npl], m, p, pt->blocks[blk].n, pt->ngroups, pt->grp_proj,
+                               pt->grp_start, pt->syn_tgt, pt->syn_w, pt->nsyn, pt->grp_gp, err,
+                               sizeof err);
+    pt->npl++; /* counted even on failure, so that free_partition frees what was made */
+    if (rc) {
+      if (rc != HEBB_ENOMEM)
+        snprintf(pt->msg, sizeof pt->msg, "projection '%s': %s", m->projs[p].name, err);
+      return rc;
+    }
+    pt->proj_pl[p] = pt->npl - 1;
+    pt->blk_plastic[blk] = true;
+  }
   return 0;
 }
 
@@ -744,6 +810,18 @@ static void free_partition(partition *pt) {
   free(pt->grp_start);
   free(pt->grp_delay);
   free(pt->grp_blk);
+  free(pt->grp_proj);
+  free(pt->grp_src);
+  free(pt->grp_gp);
+  for (int i = 0; i < pt->npl; i++)
+    hebb_plastic_free(&pt->pl[i]);
+  free(pt->pl);
+  free(pt->proj_pl);
+  free(pt->blk_plastic);
+  free(pt->arrivals);
+  free(pt->post_idx);
+  free(pt->post_blk);
+  free(pt->weights.v);
   free(pt->grp_inh);
   free(pt->syn_tgt);
   free(pt->syn_w);
@@ -852,6 +930,8 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
         rc = build_synapses(s, pt, &max_delay);
       if (!rc)
         rc = build_recorders(s, pt);
+      if (!rc)
+        rc = build_plasticity(s, pt);
       /* deliveries are queued at an epoch's end for up to max_delay steps later */
       if (!rc)
         rc = hebb_queue_init(&pt->q, max_delay + s->epoch, 0);
@@ -903,6 +983,8 @@ static void deliver(partition *pt, uint64_t n) {
         d[tgt[k]] += (double)w[k];
     }
     events += b - a;
+    if (pt->grp_gp[g] != UINT32_MAX)
+      pt->arrivals[pt->narrivals++] = g; /* sized at the exchange to the largest bucket */
   }
   pt->syn_events += events;
   hebb_queue_pop(&pt->q, n);
@@ -971,6 +1053,11 @@ static void update(hebb_sim *s, partition *pt, uint64_t n) {
     }
     for (uint32_t q = 0; q < ns; q++)
       emit_spike(pt, mp, out, n, (b->l0 + pt->spiked[q]) * P + (uint32_t)pt->id);
+    if (pt->blk_plastic[i])
+      for (uint32_t q = 0; q < ns; q++) {
+        pt->post_idx[pt->npost] = pt->spiked[q];
+        pt->post_blk[pt->npost++] = (uint16_t)i;
+      }
     b->spikes += ns;
   }
 }
@@ -1004,6 +1091,69 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
           part_fail(pt, HEBB_ENOMEM, "event queue");
     }
   }
+  /* the arrivals of a step are at most a bucket: size the list here, not on the hot path */
+  if (pt->npl && pt->arrivals_cap < pt->q.scratch_cap) {
+    uint32_t *na = realloc(pt->arrivals, pt->q.scratch_cap * sizeof *na);
+    if (na) {
+      pt->arrivals = na;
+      pt->arrivals_cap = pt->q.scratch_cap;
+    } else {
+      part_fail(pt, HEBB_ENOMEM, "plastic arrivals");
+    }
+  }
+}
+
+/* The rule hooks of a step (MODELS.md section 0): on_pre for every arrival in delivery
+ * order, on_post for every postsynaptic spike, then the traces take this step's spikes. */
+static void plasticity(partition *pt, uint64_t n) {
+  for (size_t e = 0; e < pt->narrivals; e++) {
+    uint32_t g = pt->arrivals[e];
+    hebb_plastic *pl = &pt->pl[pt->proj_pl[pt->grp_proj[g]]];
+    hebb_plastic_pre(pl, n, pt->grp_gp[g], pt->grp_start[g], pt->grp_start[g + 1], pt->syn_tgt,
+                     pt->syn_w);
+  }
+  for (size_t e = 0; e < pt->npost; e++)
+    for (int k = 0; k < pt->npl; k++)
+      if (pt->pl[k].blk == pt->post_blk[e])
+        hebb_plastic_post(&pt->pl[k], n, pt->post_idx[e], pt->syn_w);
+  for (size_t e = 0; e < pt->narrivals; e++) {
+    uint32_t g = pt->arrivals[e];
+    hebb_plastic_count_pre(&pt->pl[pt->proj_pl[pt->grp_proj[g]]], n, pt->grp_gp[g]);
+  }
+  for (size_t e = 0; e < pt->npost; e++)
+    for (int k = 0; k < pt->npl; k++)
+      if (pt->pl[k].blk == pt->post_blk[e])
+        hebb_plastic_count_post(&pt->pl[k], n, pt->post_idx[e]);
+  pt->narrivals = 0;
+  pt->npost = 0;
+}
+
+/* Snapshots of the weights of projections that record them, at the end of step N. */
+static void record_weights(hebb_sim *s, partition *pt, uint64_t n) {
+  const hebb_model *m = s->m;
+  for (uint32_t g = 0; g < pt->ngroups; g++) {
+    const hebb_proj *pj = &m->projs[pt->grp_proj[g]];
+    if (!pj->weights_every || (n + 1) % pj->weights_every)
+      continue;
+    const block *b = &pt->blocks[pt->grp_blk[g]];
+    uint32_t src = pt->grp_src[g] - m->pops[pj->spec.source].gid0;
+    for (uint32_t k = pt->grp_start[g]; k < pt->grp_start[g + 1]; k++) {
+      wsnapbuf *w = &pt->weights;
+      if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 4096;
+        wsnap *nv = realloc(w->v, cap * sizeof *nv);
+        if (!nv) {
+          part_fail(pt, HEBB_ENOMEM, "weight recorder");
+          return;
+        }
+        w->v = nv;
+        w->cap = cap;
+      }
+      uint32_t tgt = (b->l0 + pt->syn_tgt[k]) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
+      wsnap e = {{n + 1, pt->grp_proj[g], src, tgt, pt->syn_w[k]}, k};
+      w->v[w->n++] = e;
+    }
+  }
 }
 
 static void run_partition(hebb_sim *s, partition *pt, uint64_t from, uint64_t to) {
@@ -1018,7 +1168,14 @@ static void run_partition(hebb_sim *s, partition *pt, uint64_t from, uint64_t to
     update(s, pt, n);
     double t2 = now_s();
     pt->phase[PH_UPDATE] += t2 - t1;
+    if (pt->npl) {
+      plasticity(pt, n);
+      double t3 = now_s();
+      pt->phase[PH_PLASTICITY] += t3 - t2;
+      t2 = t3;
+    }
     record_state(s, pt, n);
+    record_weights(s, pt, n);
     t = now_s();
     pt->phase[PH_RECORD] += t - t2;
     if ((n + 1) % E == 0) {
@@ -1184,6 +1341,10 @@ int hebb_sim_stats(const hebb_sim *s, hebb_stats *st) {
       st->spikes_total += pt->blocks[i].spikes;
     st->synaptic_events += pt->syn_events;
     st->queue_events += pt->q.pushed;
+    for (int k = 0; k < pt->npl; k++) {
+      st->plastic_updates += pt->pl[k].updates;
+      st->synapse_bytes += hebb_plastic_bytes(&pt->pl[k], pt->nsyn);
+    }
     for (int k = 0; k < PH_COUNT; k++)
       st->phase_s[k] += pt->phase[k];
   }
@@ -1218,4 +1379,94 @@ int hebb_sim_pinning(const hebb_sim *s, int *cores, size_t n) {
   for (int p = 0; p < s->P; p++)
     cores[p] = s->parts[p].core;
   return 0;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Synapses and weights */
+
+static int cmp_wsnap(const void *a, const void *b) {
+  const hebb_synapse *x = &((const wsnap *)a)->s, *y = &((const wsnap *)b)->s;
+  if (x->step != y->step)
+    return x->step < y->step ? -1 : 1;
+  if (x->proj != y->proj)
+    return x->proj < y->proj ? -1 : 1;
+  if (x->source != y->source)
+    return x->source < y->source ? -1 : 1;
+  if (x->target != y->target)
+    return x->target < y->target ? -1 : 1;
+  /* multapses of a pair all live on the target's partition, in (delay, creation) order */
+  uint64_t p = ((const wsnap *)a)->seq, q = ((const wsnap *)b)->seq;
+  return (p > q) - (p < q);
+}
+
+/* Sorts snapshot entries and strips the sequence numbers into a new array. */
+static int finish_snaps(wsnap *v, size_t n, hebb_synapse **out) {
+  qsort(v, n, sizeof *v, cmp_wsnap);
+  hebb_synapse *r = malloc((n ? n : 1) * sizeof *r);
+  if (!r)
+    return HEBB_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    r[i] = v[i].s;
+  *out = r;
+  return 0;
+}
+
+int hebb_sim_take_weights(hebb_sim *s, hebb_synapse **syn, size_t *n) {
+  size_t total = 0;
+  for (int p = 0; p < s->P; p++)
+    total += s->parts[p].weights.n;
+  wsnap *all = malloc((total ? total : 1) * sizeof *all);
+  if (!all)
+    return HEBB_ENOMEM;
+  size_t k = 0;
+  for (int p = 0; p < s->P; p++) {
+    wsnapbuf *w = &s->parts[p].weights;
+    if (w->n)
+      memcpy(all + k, w->v, w->n * sizeof *all);
+    k += w->n;
+    w->n = 0;
+  }
+  int rc = finish_snaps(all, total, syn);
+  free(all);
+  if (!rc)
+    *n = total;
+  return rc;
+}
+
+int hebb_sim_synapses(const hebb_sim *s, int proj, hebb_synapse **syn, size_t *n) {
+  const hebb_model *m = s->m;
+  if (proj < 0 || proj >= m->nprojs)
+    return HEBB_ERANGE;
+  const hebb_proj *pj = &m->projs[proj];
+  size_t total = 0;
+  for (int p = 0; p < s->P; p++) {
+    const partition *pt = &s->parts[p];
+    for (uint32_t g = 0; g < pt->ngroups; g++)
+      if (pt->grp_proj[g] == proj)
+        total += pt->grp_start[g + 1] - pt->grp_start[g];
+  }
+  wsnap *all = malloc((total ? total : 1) * sizeof *all);
+  if (!all)
+    return HEBB_ENOMEM;
+  size_t k = 0;
+  for (int p = 0; p < s->P; p++) {
+    const partition *pt = &s->parts[p];
+    for (uint32_t g = 0; g < pt->ngroups; g++) {
+      if (pt->grp_proj[g] != proj)
+        continue;
+      const block *b = &pt->blocks[pt->grp_blk[g]];
+      for (uint32_t q = pt->grp_start[g]; q < pt->grp_start[g + 1]; q++) {
+        uint32_t tgt = (b->l0 + pt->syn_tgt[q]) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
+        wsnap e = {{s->step, (uint32_t)proj, pt->grp_src[g] - m->pops[pj->spec.source].gid0, tgt,
+                    pt->syn_w[q]},
+                   q};
+        all[k++] = e;
+      }
+    }
+  }
+  int rc = finish_snaps(all, total, syn);
+  free(all);
+  if (!rc)
+    *n = total;
+  return rc;
 }

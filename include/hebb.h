@@ -197,6 +197,26 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
 int hebb_model_projection_count(const hebb_model *m);
 const char *hebb_model_projection_name(const hebb_model *m, int proj);
 
+/* Plasticity. The rules known to Hebb (built in, or loaded from plugins) are listed by
+ * hebb_rule_count / hebb_rule_name; their parameters (with units: "ms", "Hz", "" or "weight",
+ * the weight unit of the projection's target) and options by hebb_rule_param and
+ * hebb_rule_option. */
+size_t hebb_rule_count(void);
+const char *hebb_rule_name(size_t i);
+const char *hebb_rule_doc(const char *rule);
+const char *hebb_rule_param(const char *rule, size_t i, const char **unit, double *default_value);
+const char *hebb_rule_option(const char *rule, size_t i, const char **allowed);
+
+/* Makes projection PROJ plastic under RULE with its default parameters. */
+int hebb_model_set_plasticity(hebb_model *m, int proj, const char *rule);
+/* Sets a parameter (in its unit) or an option of the projection's rule. */
+int hebb_model_set_plasticity_param(hebb_model *m, int proj, const char *name, double value);
+int hebb_model_set_plasticity_option(hebb_model *m, int proj, const char *name, const char *value);
+/* Records the weights of every synapse of PROJ every EVERY_MS (a whole number of steps). */
+int hebb_model_record_weights(hebb_model *m, int proj, double every_ms);
+/* -1 when there is no projection of that name. */
+int hebb_model_find_projection(const hebb_model *m, const char *name);
+
 /* Records the spikes of a population. */
 int hebb_model_record_spikes(hebb_model *m, int pop);
 /* Records state variable VAR of the listed neurons (indices within the population; NULL and
@@ -274,10 +294,28 @@ typedef struct {
  * variable (the caller frees them). */
 int hebb_sim_take_samples(hebb_sim *s, hebb_sample **samples, size_t *n);
 
+/* One synapse: its projection, source and target (indices within their populations) and
+ * weight; or, from hebb_sim_take_weights, a snapshot of it at STEP. */
+typedef struct {
+  uint64_t step;
+  uint32_t proj;
+  uint32_t source;
+  uint32_t target;
+  float weight;
+} hebb_synapse;
+
+/* All synapses of projection PROJ now, sorted by source, target, then creation order (the
+ * caller frees the array). */
+int hebb_sim_synapses(const hebb_sim *s, int proj, hebb_synapse **syn, size_t *n);
+/* Moves the recorded weight snapshots into a new array sorted by step, projection, source,
+ * target (the caller frees it). */
+int hebb_sim_take_weights(hebb_sim *s, hebb_synapse **syn, size_t *n);
+
 /* Reads a state variable of one neuron now. */
 int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *var, double *value);
 
 /* Counters and timers of the run so far. */
+#define HEBB_PHASES 6
 typedef struct {
   double build_wall_s;
   double sim_wall_s;
@@ -285,17 +323,18 @@ typedef struct {
   uint64_t synapses;
   uint64_t synapse_bytes; /* storage of synapses: targets, weights, group tables */
   uint64_t spikes_total;
-  uint64_t synaptic_events; /* synapses activated by delivered spikes */
-  uint64_t queue_events;    /* events pushed through the calendar queues */
-  double phase_s[5];        /* summed over partitions: deliver, update, exchange, barrier_wait,
-                               record (see hebb_phase_name) */
+  uint64_t synaptic_events;    /* synapses activated by delivered spikes */
+  uint64_t queue_events;       /* events pushed through the calendar queues */
+  uint64_t plastic_updates;    /* synapses visited by plasticity hooks */
+  double phase_s[HEBB_PHASES]; /* summed over partitions: deliver, update, exchange,
+                                  barrier_wait, record, plasticity (hebb_phase_name) */
 } hebb_stats;
 
 int hebb_sim_stats(const hebb_sim *s, hebb_stats *st);
 const char *hebb_phase_name(int phase);
 /* Spikes emitted so far by population POP. */
 uint64_t hebb_sim_population_spikes(const hebb_sim *s, int pop);
-/* Per-partition phase times (seconds), PHASES * threads values, partition-major. */
+/* Per-partition phase times (seconds), HEBB_PHASES * threads values, partition-major. */
 int hebb_sim_partition_phases(const hebb_sim *s, double *out, size_t n);
 /* The core each worker thread was pinned to (-1 when not pinned), one per thread. */
 int hebb_sim_pinning(const hebb_sim *s, int *cores, size_t n);
@@ -325,6 +364,10 @@ void hebb_output_abort(hebb_output *o);
 /* Prints DIR/spikes.bin as "population<TAB>index<TAB>time_ms" lines, in file order (time,
  * population, index). */
 int hebb_output_print_spikes(const char *dir, FILE *out, char *err, size_t errlen);
+/* Prints DIR/weights.bin as "projection<TAB>time_ms<TAB>source_index<TAB>target_index<TAB>
+ * weight", sorted by time, projection, source, target; only projection PROJ if not NULL. */
+int hebb_output_print_weights(const char *dir, const char *proj, FILE *out, char *err,
+                              size_t errlen);
 /* Prints DIR/state.bin as "population<TAB>index<TAB>variable<TAB>time_ms<TAB>value". */
 int hebb_output_print_state(const char *dir, FILE *out, char *err, size_t errlen);
 

@@ -39,7 +39,11 @@ static const char main_usage[] =
     "                             population, index\n"
     "  state DIR                  print recorded state variables as\n"
     "                             population<TAB>index<TAB>variable<TAB>time_ms<TAB>value\n"
+    "  weights DIR [--projection NAME]\n"
+    "                             print recorded weights as projection<TAB>time_ms<TAB>\n"
+    "                             source_index<TAB>target_index<TAB>weight\n"
     "  models                     list the neuron and stimulus models with their parameters\n"
+    "  rules                      list the plasticity rules with their parameters\n"
     "  help                       show this help\n"
     "  version                    print the version\n"
     "\n"
@@ -202,24 +206,26 @@ static void print_summary(const hebb_model *m, const hebb_sim *s, const char *di
     printf("  %-12s %8u neurons  %10.3f Hz\n", hebb_model_population_name(m, i), size,
            model_s > 0 ? (double)n / (model_s * size) : 0.0);
   }
-  printf("  output: %s (summary.json, spikes.bin, state.bin)\n", dir);
+  if (st.plastic_updates)
+    printf("  %" PRIu64 " plastic synapse updates\n", st.plastic_updates);
+  printf("  output: %s (summary.json, spikes.bin, state.bin, weights.bin)\n", dir);
 }
 
 static void print_verbose_phases(const hebb_sim *s) {
   int P = hebb_sim_threads(s);
-  double *ph = malloc((size_t)P * 5 * sizeof *ph);
-  if (!ph || hebb_sim_partition_phases(s, ph, (size_t)P * 5)) {
+  double *ph = malloc((size_t)P * HEBB_PHASES * sizeof *ph);
+  if (!ph || hebb_sim_partition_phases(s, ph, (size_t)P * HEBB_PHASES)) {
     free(ph);
     return;
   }
   fprintf(stderr, "hebb: time per phase (s):\n  partition");
-  for (int k = 0; k < 5; k++)
+  for (int k = 0; k < HEBB_PHASES; k++)
     fprintf(stderr, " %12s", hebb_phase_name(k));
   fputc('\n', stderr);
   for (int p = 0; p < P; p++) {
     fprintf(stderr, "  %9d", p);
-    for (int k = 0; k < 5; k++)
-      fprintf(stderr, " %12.4f", ph[p * 5 + k]);
+    for (int k = 0; k < HEBB_PHASES; k++)
+      fprintf(stderr, " %12.4f", ph[p * HEBB_PHASES + k]);
     fputc('\n', stderr);
   }
   free(ph);
@@ -358,6 +364,51 @@ static int cmd_print(int argc, char **argv, bool spikes) {
   return 0;
 }
 
+static int cmd_weights(int argc, char **argv) {
+  const char *dir = NULL, *proj = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--projection") == 0 && i + 1 < argc)
+      proj = argv[++i];
+    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      printf("usage: hebb weights DIR [--projection NAME]\n");
+      return 0;
+    } else if (!dir && argv[i][0] != '-')
+      dir = argv[i];
+    else {
+      fprintf(stderr,
+              "hebb weights: unexpected argument '%s'\nusage: hebb weights DIR "
+              "[--projection NAME]\n",
+              argv[i]);
+      return EXIT_INPUT;
+    }
+  }
+  if (!dir) {
+    fprintf(stderr, "usage: hebb weights DIR [--projection NAME]\n");
+    return EXIT_INPUT;
+  }
+  char err[512];
+  int rc = hebb_output_print_weights(dir, proj, stdout, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "hebb: %s\n", err);
+    return EXIT_INPUT;
+  }
+  return fflush(stdout) ? EXIT_RUN : 0;
+}
+
+static int cmd_rules(void) {
+  for (size_t i = 0; i < hebb_rule_count(); i++) {
+    const char *name = hebb_rule_name(i), *unit, *allowed;
+    printf("%s: %s\n", name, hebb_rule_doc(name));
+    double def;
+    for (size_t k = 0; hebb_rule_param(name, k, &unit, &def); k++)
+      printf("  param  %-12s %g %s\n", hebb_rule_param(name, k, NULL, NULL), def,
+             strcmp(unit, "weight") == 0 ? "(weight unit of the target)" : unit);
+    for (size_t k = 0; hebb_rule_option(name, k, &allowed); k++)
+      printf("  option %-12s %s\n", hebb_rule_option(name, k, NULL), allowed);
+  }
+  return 0;
+}
+
 static int cmd_models(void) {
   for (size_t i = 0; i < hebb_neuron_model_count(); i++) {
     const char *name = hebb_neuron_model_name(i), *unit;
@@ -388,6 +439,10 @@ int main(int argc, char **argv) {
     return cmd_print(argc - 1, argv + 1, false);
   if (strcmp(cmd, "models") == 0)
     return cmd_models();
+  if (strcmp(cmd, "rules") == 0)
+    return cmd_rules();
+  if (strcmp(cmd, "weights") == 0)
+    return cmd_weights(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
     fputs(main_usage, stdout);
     return 0;

@@ -24,13 +24,15 @@
 #define STATE_MAGIC "HEBBSTA\x01"
 #define FORMAT_VERSION 1u
 #define SPIKE_RECORD_BYTES 16 /* u64 step, u32 population, u32 index */
-#define SAMPLE_RECORD_BYTES                                                                        \
-  32 /* u64 step, u32 population, u32 index, u32 variable, u32 zero,                               \
-        f64 value */
+/* u64 step, u32 population, u32 index, u32 variable, u32 zero, f64 value */
+#define SAMPLE_RECORD_BYTES 32
+#define WEIGHTS_MAGIC "HEBBWGT\x01"
+/* u64 step, u32 projection, u32 source, u32 target, f32 weight */
+#define WEIGHT_RECORD_BYTES 24
 
 struct hebb_output {
   char dir[4096];
-  FILE *spikes, *state;
+  FILE *spikes, *state, *weights;
   const hebb_model *m;
   uint64_t nspikes, nsamples;
 };
@@ -117,6 +119,21 @@ static int write_header(FILE *f, const char *magic, const hebb_model *m, bool va
   return 0;
 }
 
+/* The weight file's header: magic, version, dt, and the projections' names. */
+static int write_weights_header(FILE *f, const hebb_model *m) {
+  unsigned char b[8];
+  if (fwrite(WEIGHTS_MAGIC, 1, 8, f) != 8 || write_u32(f, FORMAT_VERSION) ||
+      write_u32(f, (uint32_t)m->nprojs))
+    return -1;
+  put_u64(b, double_bits(m->dt));
+  if (fwrite(b, 8, 1, f) != 1)
+    return -1;
+  for (int i = 0; i < m->nprojs; i++)
+    if (write_str(f, m->projs[i].name))
+      return -1;
+  return 0;
+}
+
 /* mkdir -p */
 static int make_dirs(const char *path) {
   char buf[4096];
@@ -178,6 +195,13 @@ int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, ch
     hebb_output_abort(o);
     return HEBB_EIO;
   }
+  snprintf(path, sizeof path, "%s/weights.bin", dir);
+  o->weights = fopen(path, "wb");
+  if (!o->weights || write_weights_header(o->weights, m)) {
+    fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    hebb_output_abort(o);
+    return HEBB_EIO;
+  }
   *out = o;
   return 0;
 }
@@ -189,6 +213,8 @@ void hebb_output_abort(hebb_output *o) {
     fclose(o->spikes);
   if (o->state)
     fclose(o->state);
+  if (o->weights)
+    fclose(o->weights);
   free(o);
 }
 
@@ -226,6 +252,24 @@ int hebb_output_write(hebb_output *o, hebb_sim *s) {
   }
   o->nsamples += n;
   free(sm);
+  if (rc)
+    return rc;
+  hebb_synapse *w;
+  rc = hebb_sim_take_weights(s, &w, &n);
+  if (rc)
+    return rc;
+  for (size_t i = 0; i < n && !rc; i++) {
+    uint32_t bits;
+    memcpy(&bits, &w[i].weight, sizeof bits);
+    put_u64(rec, w[i].step);
+    put_u32(rec + 8, w[i].proj);
+    put_u32(rec + 12, w[i].source);
+    put_u32(rec + 16, w[i].target);
+    put_u32(rec + 20, bits);
+    if (fwrite(rec, WEIGHT_RECORD_BYTES, 1, o->weights) != 1)
+      rc = HEBB_EIO;
+  }
+  free(w);
   return rc;
 }
 
@@ -301,11 +345,11 @@ static int write_summary(hebb_output *o, hebb_sim *s, const char *extra) {
 
 int hebb_output_finish(hebb_output *o, hebb_sim *s, const char *extra, char *err, size_t errlen) {
   int rc = hebb_output_write(o, s);
-  if (!rc && (fflush(o->spikes) || fflush(o->state)))
+  if (!rc && (fflush(o->spikes) || fflush(o->state) || fflush(o->weights)))
     rc = HEBB_EIO;
-  int c1 = fclose(o->spikes), c2 = fclose(o->state);
-  o->spikes = o->state = NULL;
-  if (!rc && (c1 || c2))
+  int c1 = fclose(o->spikes), c2 = fclose(o->state), c3 = fclose(o->weights);
+  o->spikes = o->state = o->weights = NULL;
+  if (!rc && (c1 || c2 || c3))
     rc = HEBB_EIO;
   if (!rc)
     rc = write_summary(o, s, extra);
@@ -487,5 +531,69 @@ int hebb_output_print_state(const char *dir, FILE *out, char *err, size_t errlen
   }
   fclose(f);
   header_free(&h);
+  return rc;
+}
+
+int hebb_output_print_weights(const char *dir, const char *proj, FILE *out, char *err,
+                              size_t errlen) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/weights.bin", dir);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    return HEBB_EPARSE;
+  }
+  char mg[8];
+  uint32_t version, nproj;
+  unsigned char b[WEIGHT_RECORD_BYTES];
+  char **names = NULL;
+  int rc = 0;
+  if (fread(mg, 1, 8, f) != 8 || memcmp(mg, WEIGHTS_MAGIC, 8) != 0 || read_u32(f, &version) ||
+      version != FORMAT_VERSION || read_u32(f, &nproj) || nproj > 65536 || fread(b, 8, 1, f) != 1 ||
+      !(names = calloc(nproj + 1, sizeof *names))) {
+    fail(err, errlen, "%s: not a Hebb weight file of format version %u, or its header is damaged",
+         path, FORMAT_VERSION);
+    free(names);
+    fclose(f);
+    return HEBB_EPARSE;
+  }
+  double dt = bits_double(get_u64(b));
+  int want = -1;
+  for (uint32_t i = 0; i < nproj && !rc; i++) {
+    if (!(names[i] = read_str(f)))
+      rc = HEBB_EPARSE;
+    else if (proj && strcmp(names[i], proj) == 0)
+      want = (int)i;
+  }
+  if (rc) {
+    fail(err, errlen, "%s: damaged header", path);
+  } else if (proj && want < 0) {
+    fail(err, errlen, "%s: no projection '%s' in this run", path, proj);
+    rc = HEBB_ENOENT;
+  }
+  int dec = time_decimals(dt);
+  size_t got = 0;
+  while (!rc && (got = fread(b, 1, sizeof b, f)) == sizeof b) {
+    uint32_t p = get_u32(b + 8), bits = get_u32(b + 20);
+    if (p >= nproj) {
+      fail(err, errlen, "%s: record names projection %u, not in the header", path, p);
+      rc = HEBB_EPARSE;
+      break;
+    }
+    if (want >= 0 && (int)p != want)
+      continue;
+    float w;
+    memcpy(&w, &bits, sizeof w);
+    fprintf(out, "%s\t%.*f\t%u\t%u\t%.9g\n", names[p], dec, (double)get_u64(b) * dt,
+            get_u32(b + 12), get_u32(b + 16), (double)w);
+  }
+  if (!rc && got != 0) {
+    fail(err, errlen, "%s: truncated record at the end (%zu bytes)", path, got);
+    rc = HEBB_EPARSE;
+  }
+  for (uint32_t i = 0; i < nproj; i++)
+    free(names[i]);
+  free(names);
+  fclose(f);
   return rc;
 }

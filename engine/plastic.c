@@ -1,0 +1,181 @@
+/* plastic.c - plastic projections on a partition; see plastic.h. */
+#include "plastic.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PRE, POST };
+
+static int trace_tables(hebb_plastic *pl, int side, const hebb_rule_trace *tr, uint32_t n,
+                        char *err, size_t errlen) {
+  const hebb_proj *pj = pl->pj;
+  for (uint32_t j = 0; j < n; j++) {
+    double tau = pj->rule_params[tr[j].tau_param];
+    if (!(tau > 0) || !isfinite(tau)) {
+      snprintf(err, errlen, "%s: %s must be a positive time, got %g ms", pj->name,
+               pl->rule->params[tr[j].tau_param].name, tau);
+      return HEBB_ERANGE;
+    }
+    pl->tau_steps[side][j] = tau / pl->dt;
+    pl->mode[side][j] =
+        tr[j].mode_option < 0 ? HEBB_TRACE_ADD : tr[j].modes[pj->rule_opts[tr[j].mode_option]];
+    double *t = malloc(HEBB_DECAY_TABLE * sizeof *t);
+    if (!t)
+      return HEBB_ENOMEM;
+    /* exp of the exact elapsed time, not a product of per-step factors: a trace read k steps
+     * after its update carries one rounding, whatever k */
+    for (uint32_t k = 0; k < HEBB_DECAY_TABLE; k++)
+      t[k] = exp(-(double)k / pl->tau_steps[side][j]);
+    pl->decay[side][j] = t;
+    pl->decay_c[side][j] = t;
+  }
+  hebb_trace_set *ts = side == PRE ? &pl->pre : &pl->post;
+  ts->decay = pl->decay_c[side];
+  ts->tau_steps = pl->tau_steps[side];
+  ts->n = n;
+  ts->table_len = HEBB_DECAY_TABLE;
+  return 0;
+}
+
+static int alloc_traces(hebb_trace_set *t, uint32_t owners) {
+  t->value = calloc((size_t)(owners ? owners : 1) * (t->n ? t->n : 1), sizeof(double));
+  t->last = calloc(owners ? owners : 1, sizeof(uint64_t));
+  return t->value && t->last ? 0 : HEBB_ENOMEM;
+}
+
+int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t nneurons,
+                      uint32_t ngroups, const uint16_t *grp_proj, const uint32_t *grp_start,
+                      const uint32_t *syn_tgt, const float *syn_w, uint64_t nsyn, uint32_t *grp_gp,
+                      char *err, size_t errlen) {
+  memset(pl, 0, sizeof *pl);
+  const hebb_proj *pj = &m->projs[proj];
+  const hebb_rule *r = pj->rule;
+  pl->pj = pj;
+  pl->rule = r;
+  pl->proj = proj;
+  pl->blk = pj->spec.target;
+  pl->dt = m->dt;
+  pl->nneurons = nneurons;
+  if (r->check && r->check(pj->rule_params, pj->rule_opts, err, errlen))
+    return HEBB_ERANGE;
+  int rc = trace_tables(pl, PRE, r->pre, r->npre, err, errlen);
+  if (!rc)
+    rc = trace_tables(pl, POST, r->post, r->npost, err, errlen);
+  if (rc)
+    return rc;
+  /* number this projection's groups and count its synapses per target */
+  pl->rev_start = calloc((size_t)nneurons + 1, sizeof(uint32_t));
+  if (!pl->rev_start)
+    return HEBB_ENOMEM;
+  uint64_t nplastic = 0;
+  for (uint32_t g = 0; g < ngroups; g++) {
+    if (grp_proj[g] != proj)
+      continue;
+    grp_gp[g] = pl->ngroups++;
+    for (uint32_t k = grp_start[g]; k < grp_start[g + 1]; k++)
+      pl->rev_start[syn_tgt[k] + 1]++;
+    nplastic += grp_start[g + 1] - grp_start[g];
+  }
+  for (uint32_t i = 0; i < nneurons; i++)
+    pl->rev_start[i + 1] += pl->rev_start[i];
+  pl->rev_syn = malloc((nplastic ? nplastic : 1) * sizeof(uint32_t));
+  pl->rev_grp = malloc((nplastic ? nplastic : 1) * sizeof(uint32_t));
+  uint32_t *fill = malloc(((size_t)nneurons + 1) * sizeof(uint32_t));
+  if (!pl->rev_syn || !pl->rev_grp || !fill) {
+    free(fill);
+    return HEBB_ENOMEM;
+  }
+  memcpy(fill, pl->rev_start, ((size_t)nneurons + 1) * sizeof(uint32_t));
+  /* each neuron's list in group order, which is (source, delay): fixed by the model alone */
+  for (uint32_t g = 0; g < ngroups; g++) {
+    if (grp_proj[g] != proj)
+      continue;
+    for (uint32_t k = grp_start[g]; k < grp_start[g + 1]; k++) {
+      uint32_t e = fill[syn_tgt[k]]++;
+      pl->rev_syn[e] = k;
+      pl->rev_grp[e] = grp_gp[g];
+    }
+  }
+  free(fill);
+  if (alloc_traces(&pl->pre, pl->ngroups) || alloc_traces(&pl->post, nneurons))
+    return HEBB_ENOMEM;
+  for (uint32_t s = 0; s < r->nsyn; s++) {
+    pl->syn[s] = calloc(nsyn ? nsyn : 1, sizeof(float));
+    if (!pl->syn[s])
+      return HEBB_ENOMEM;
+    if (r->syn_init)
+      for (uint32_t g = 0; g < ngroups; g++)
+        if (grp_proj[g] == proj)
+          for (uint32_t k = grp_start[g]; k < grp_start[g + 1]; k++)
+            pl->syn[s][k] = r->syn_init(pj->rule_params, pj->rule_opts, s, syn_w[k]);
+  }
+  return 0;
+}
+
+void hebb_plastic_free(hebb_plastic *pl) {
+  for (int side = 0; side < 2; side++)
+    for (int j = 0; j < HEBB_RULE_MAX_TRACES; j++)
+      free(pl->decay[side][j]);
+  free(pl->pre.value);
+  free(pl->pre.last);
+  free(pl->post.value);
+  free(pl->post.last);
+  free(pl->rev_start);
+  free(pl->rev_syn);
+  free(pl->rev_grp);
+  for (int s = 0; s < HEBB_RULE_MAX_SYN; s++)
+    free(pl->syn[s]);
+  memset(pl, 0, sizeof *pl);
+}
+
+static hebb_rule_ctx context(const hebb_plastic *pl, uint64_t step) {
+  hebb_rule_ctx c = {pl->pj->rule_params, pl->pj->rule_opts, pl->dt, step, &pl->pre, &pl->post};
+  return c;
+}
+
+void hebb_plastic_pre(hebb_plastic *pl, uint64_t step, uint32_t gp, uint32_t a, uint32_t b,
+                      const uint32_t *syn_tgt, float *syn_w) {
+  float *syn[HEBB_RULE_MAX_SYN];
+  for (uint32_t s = 0; s < pl->rule->nsyn; s++)
+    syn[s] = pl->syn[s] + a;
+  hebb_rule_ctx c = context(pl, step);
+  hebb_rule_pre p = {b - a, gp, syn_tgt + a, syn_w + a, syn};
+  pl->rule->on_pre(&c, &p);
+  pl->updates += b - a;
+}
+
+void hebb_plastic_post(hebb_plastic *pl, uint64_t step, uint32_t i, float *syn_w) {
+  uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
+  if (a == b)
+    return;
+  hebb_rule_ctx c = context(pl, step);
+  hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
+  pl->rule->on_post(&c, &p);
+  pl->updates += b - a;
+}
+
+static void count(hebb_trace_set *t, const hebb_trace_mode *mode, uint64_t step, uint32_t owner) {
+  for (uint32_t j = 0; j < t->n; j++) {
+    double *v = &t->value[(size_t)owner * t->n + j];
+    *v = mode[j] == HEBB_TRACE_SET ? 1.0 : hebb_trace_at(t, owner, j, step) + 1.0;
+  }
+  t->last[owner] = step;
+}
+
+void hebb_plastic_count_pre(hebb_plastic *pl, uint64_t step, uint32_t gp) {
+  count(&pl->pre, pl->mode[PRE], step, gp);
+}
+
+void hebb_plastic_count_post(hebb_plastic *pl, uint64_t step, uint32_t i) {
+  count(&pl->post, pl->mode[POST], step, i);
+}
+
+size_t hebb_plastic_bytes(const hebb_plastic *pl, uint64_t nsyn) {
+  uint64_t nplastic = pl->rev_start ? pl->rev_start[pl->nneurons] : 0;
+  return (size_t)(pl->ngroups * (pl->pre.n * sizeof(double) + sizeof(uint64_t)) +
+                  pl->nneurons * (pl->post.n * sizeof(double) + sizeof(uint64_t)) +
+                  (pl->nneurons + 1) * sizeof(uint32_t) + nplastic * 2 * sizeof(uint32_t) +
+                  pl->rule->nsyn * nsyn * sizeof(float));
+}

@@ -1,0 +1,61 @@
+/* plastic.h - one plastic projection on one partition: the state a rule declared (per
+ * synapse, per presynaptic group, per postsynaptic neuron), the index from each target
+ * neuron to its plastic synapses, and the calls that run the rule's hooks and keep its
+ * traces.
+ *
+ * sim.c owns the synapse arrays and calls this module in the order of MODELS.md section 0:
+ * hebb_plastic_pre for every arrival of a step, hebb_plastic_post for every postsynaptic
+ * spike, then hebb_plastic_count_pre / _post to add the step's spikes to the traces.
+ * Traces are stored with the step of their last update and decayed when read (exactly, by
+ * a table of exp(-k dt / tau)), so nothing runs for a synapse or neuron that is quiet.
+ */
+#ifndef HEBB_ENGINE_PLASTIC_H
+#define HEBB_ENGINE_PLASTIC_H
+
+#include "model.h"
+#include "rule.h"
+
+#define HEBB_DECAY_TABLE 2048
+
+typedef struct {
+  const hebb_proj *pj;
+  const hebb_rule *rule;
+  int proj;
+  int blk; /* target population = block */
+  double dt;
+  /* traces */
+  hebb_trace_set pre, post;
+  double *decay[2][HEBB_RULE_MAX_TRACES];
+  const double *decay_c[2][HEBB_RULE_MAX_TRACES];
+  double tau_steps[2][HEBB_RULE_MAX_TRACES];
+  hebb_trace_mode mode[2][HEBB_RULE_MAX_TRACES];
+  uint32_t ngroups; /* presynaptic groups of this projection here */
+  uint32_t nneurons;
+  /* postsynaptic index: synapses onto neuron i are rev_syn[rev_start[i] .. rev_start[i+1]] */
+  uint32_t *rev_start, *rev_syn, *rev_grp;
+  float *syn[HEBB_RULE_MAX_SYN]; /* per-synapse state, indexed like the partition's weights */
+  uint64_t updates;              /* hook calls on synapses, for the profile */
+} hebb_plastic;
+
+/* Sets up projection PROJ's plastic state on a partition whose synapses are grouped as
+ * described (grp_proj[g], grp_start[g..g+1], syn_tgt, syn_w of nsyn synapses), with
+ * NNEURONS neurons in the target block. Writes the plastic group index of each group of
+ * this projection into grp_gp[g]. 0 or HEBB_ENOMEM / HEBB_EINVAL (message in err). */
+int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t nneurons,
+                      uint32_t ngroups, const uint16_t *grp_proj, const uint32_t *grp_start,
+                      const uint32_t *syn_tgt, const float *syn_w, uint64_t nsyn, uint32_t *grp_gp,
+                      char *err, size_t errlen);
+void hebb_plastic_free(hebb_plastic *pl);
+
+/* A presynaptic spike of group GP (synapses [a, b)) reaches its synapses at STEP. */
+void hebb_plastic_pre(hebb_plastic *pl, uint64_t step, uint32_t gp, uint32_t a, uint32_t b,
+                      const uint32_t *syn_tgt, float *syn_w);
+/* Neuron I of the target block spiked at STEP. */
+void hebb_plastic_post(hebb_plastic *pl, uint64_t step, uint32_t i, float *syn_w);
+/* Adds this step's spikes to the traces, after the hooks. */
+void hebb_plastic_count_pre(hebb_plastic *pl, uint64_t step, uint32_t gp);
+void hebb_plastic_count_post(hebb_plastic *pl, uint64_t step, uint32_t i);
+/* Bytes of plastic state (traces, index, per-synapse state). */
+size_t hebb_plastic_bytes(const hebb_plastic *pl, uint64_t nsyn);
+
+#endif

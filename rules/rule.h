@@ -1,0 +1,141 @@
+/* rule.h - the plasticity interface: what a synaptic learning rule declares and the hooks
+ * through which the engine calls it. Built-in rules (one file each in rules/) and rules loaded at
+ * run time from shared objects use exactly this interface, so a plugin runs as fast as a built-in.
+ *
+ * A rule declares
+ *   - its parameters, with units and defaults ("weight" as a unit means the weight unit of
+ *     the projection's target: pA, mV or nS), and named options (a scheme, say);
+ *   - the state it needs per synapse (float arrays beside the weights);
+ *   - its traces: presynaptic ones, kept per (source neuron, delay) as the synapse sees the
+ *     presynaptic spike train (axonal delays: a spike reaches the synapse at emission plus
+ *     delay), and postsynaptic ones, kept per target neuron. The engine stores, decays and
+ *     increments traces; a rule only reads them;
+ *   - its hooks: on_pre for the synapses that a presynaptic spike reaches in this step, and
+ *     on_post for the plastic synapses onto a neuron that spiked in this step.
+ *
+ * Within a step (MODELS.md section 0): spikes are delivered to the neurons' inputs, neurons
+ * are updated, then on_pre runs for every arrival (in the delivery order of invariant I1),
+ * then on_post for every postsynaptic spike; both read every trace at t - eps, i.e. before
+ * the spikes of this step are added, so equal-time pre/post pairs contribute nothing. Then
+ * the traces take this step's spikes. Time t is the end of the step.
+ *
+ * Hooks run on the worker thread of the target's partition and touch only the memory they
+ * are given. They must not allocate, block or keep pointers.
+ */
+#ifndef HEBB_RULE_H
+#define HEBB_RULE_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of this interface. A rule built against another version is refused. Bump it
+ * with any change to the structures below. */
+#define HEBB_RULE_ABI 1
+
+typedef struct {
+  const char *name;
+  const char *unit; /* "ms", "Hz", "weight", or "" for a plain number */
+  double value;     /* default */
+  const char *doc;
+} hebb_rule_param_desc;
+
+typedef struct {
+  const char *name;
+  const char *allowed; /* '|'-separated; the first is the default */
+  const char *doc;
+} hebb_rule_option_desc;
+
+/* What a spike does to a trace: add one (all-to-all interaction) or set it to one
+ * (nearest-spike interaction). */
+typedef enum { HEBB_TRACE_ADD = 0, HEBB_TRACE_SET = 1 } hebb_trace_mode;
+
+typedef struct {
+  int tau_param; /* index of the parameter that holds the time constant (ms) */
+  /* index of the option that selects the mode per trace: -1 = always ADD; else the option's
+   * value indexes modes[] */
+  int mode_option;
+  hebb_trace_mode modes[4];
+} hebb_rule_trace;
+
+/* A set of traces of one kind (pre or post): n traces per owner, stored owner-major, each
+ * with the step it was last brought up to date. decay[j][k] = exp(-k dt / tau_j) for
+ * k < table_len; beyond, the exponential is computed. */
+typedef struct {
+  double *value;  /* [owner * n + j] */
+  uint64_t *last; /* [owner] step of the last update */
+  const double *const *decay;
+  const double *tau_steps; /* [j] tau_j / dt */
+  uint32_t n;
+  uint32_t table_len;
+} hebb_trace_set;
+
+/* Trace J of OWNER at step STEP (before this step's spikes). */
+static inline double hebb_trace_at(const hebb_trace_set *t, uint32_t owner, uint32_t j,
+                                   uint64_t step) {
+  uint64_t k = step - t->last[owner];
+  double f = k < t->table_len ? t->decay[j][k] : exp(-(double)k / t->tau_steps[j]);
+  return t->value[(size_t)owner * t->n + j] * f;
+}
+
+typedef struct {
+  const double *p;            /* parameter values, in default units */
+  const int *opt;             /* option values (indices into allowed) */
+  double dt;                  /* ms */
+  uint64_t step;              /* the current step: spikes now are stamped (step + 1) * dt */
+  const hebb_trace_set *pre;  /* owners: presynaptic groups */
+  const hebb_trace_set *post; /* owners: target neurons (block-local index) */
+} hebb_rule_ctx;
+
+/* The synapses reached by one presynaptic spike: one source, one delay, consecutive in
+ * memory. target[k] is the block-local index of synapse k's target; syn[s][k] the rule's
+ * per-synapse state s. */
+typedef struct {
+  uint32_t n;
+  uint32_t group; /* owner of this group's presynaptic traces */
+  const uint32_t *target;
+  float *w;
+  float *const *syn;
+} hebb_rule_pre;
+
+/* The plastic synapses onto one neuron of this projection: synapse k is index[k] in the
+ * projection's arrays and belongs to presynaptic group group[k]. */
+typedef struct {
+  uint32_t n;
+  uint32_t neuron; /* owner of the postsynaptic traces */
+  const uint32_t *index;
+  const uint32_t *group;
+  float *w;          /* base of the weights: w[index[k]] */
+  float *const *syn; /* bases of the per-synapse state: syn[s][index[k]] */
+} hebb_rule_post;
+
+typedef struct hebb_rule {
+  uint32_t abi; /* HEBB_RULE_ABI */
+  const char *name;
+  const char *doc;
+  const hebb_rule_param_desc *params;
+  uint32_t nparams;
+  const hebb_rule_option_desc *options;
+  uint32_t noptions;
+  const char *const *syn_state; /* names of the per-synapse state variables */
+  uint32_t nsyn;
+  const hebb_rule_trace *pre;
+  uint32_t npre;
+  const hebb_rule_trace *post;
+  uint32_t npost;
+  /* Checks parameter values (0, or -1 with a message naming the parameter). May be NULL. */
+  int (*check)(const double *p, const int *opt, char *err, size_t errlen);
+  /* Initial value of per-synapse state S for a synapse of weight W. May be NULL (zero). */
+  float (*syn_init)(const double *p, const int *opt, uint32_t s, float w);
+  void (*on_pre)(const hebb_rule_ctx *c, const hebb_rule_pre *syn);
+  void (*on_post)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
+} hebb_rule;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
