@@ -7,6 +7,8 @@ MESONOPTS ?= --buildtype=release -Dwerror=true -Dnative=true
 DEPS      := meson ninja-build pkg-config gcc libc6-dev libhwloc-dev check libyaml-dev \
              librandom123-dev
 SAN_DEPS  := clang libomp-dev
+# the independent reference the tests compare plasticity against
+TEST_DEPS := python3-brian python3-numpy
 
 .PHONY: all deps build run test sanitize asan tsan clean format
 
@@ -34,6 +36,7 @@ run: build
 	./$(BUILD)/hebb
 
 test: build
+	$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
 # Unit and end-to-end tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the

@@ -565,7 +565,7 @@ int hebb_model_projection_count(const hebb_model *m) {
 }
 
 int hebb_model_find_projection(const hebb_model *m, const char *name) {
-  for (int i = 0; i < m->nprojs; i++)
+  for (int i = 0; i < m->nprojs && name; i++)
     if (strcmp(m->projs[i].name, name) == 0)
       return i;
   return -1;
@@ -622,7 +622,15 @@ int hebb_model_set_plasticity_param(hebb_model *m, int proj, const char *name, d
     if (strcmp(r->params[i].name, name) == 0) {
       if (!isfinite(value))
         return hebb__model_fail(m, HEBB_ERANGE, name, "%s must be a finite number", name);
+      /* the rule checks its values as they are set, so that a bad one is reported at its
+       * own key; a refused value leaves the previous one */
+      double old = p->rule_params[i];
       p->rule_params[i] = value;
+      char err[256];
+      if (r->check && r->check(p->rule_params, p->rule_opts, err, sizeof err)) {
+        p->rule_params[i] = old;
+        return hebb__model_fail(m, HEBB_ERANGE, name, "%s", err);
+      }
       return 0;
     }
   char names[512];
@@ -664,6 +672,11 @@ int hebb_model_set_plasticity_option(hebb_model *m, int proj, const char *name, 
 int hebb_model_record_weights(hebb_model *m, int proj, double every_ms) {
   if (bad_proj(m, proj))
     return hebb__model_fail(m, HEBB_EINVAL, "projection", "no projection %d", proj);
+  if (m->pops[m->projs[proj].spec.source].desc->kind == HEBB_NM_DC_GENERATOR)
+    return hebb__model_fail(m, HEBB_EINVAL, "projection",
+                            "'%s' comes from a dc_generator, which makes currents, not synapses: "
+                            "it has no weights to record",
+                            m->projs[proj].name);
   double steps = every_ms / m->dt;
   if (!(steps >= 1 - 1e-9) || fabs(steps - llround(steps)) > 1e-6 * steps || steps > UINT32_MAX)
     return hebb__model_fail(m, HEBB_ERANGE, "every",

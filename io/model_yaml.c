@@ -10,9 +10,9 @@
  *  1. Schema. libyaml loads the whole document into a node graph (every node keeps its
  *     position), then the document is walked against a table of allowed keys per mapping.
  *     Every problem found (unknown key, wrong type, bad number or unit, unknown model,
- *     parameter, rule or name, duplicate, ...) is recorded with the position of the node it
- *     concerns and the walk goes on with the next entry. Values are converted as they are
- *     checked, into a small intermediate description (the "ir" below).
+ *     parameter, connection or plasticity rule, name, duplicate, ...) is recorded with the
+ *     position of the node it concerns and the walk goes on with the next entry. Values are
+ *     converted as they are checked, into a small intermediate description (the "ir" below).
  *  2. Semantics. Only when phase 1 found nothing, the ir is turned into builder calls in file
  *     order. A failing call is reported at the key named by hebb_model_error(m)->field
  *     inside the entry being added, and the remaining entries are still tried.
@@ -379,6 +379,38 @@ static bool is_alternative(const char *allowed, const char *value) {
       return false;
     p += n + 1;
   }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Plasticity rule queries (through the public hebb_rule_* functions)                        */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Iterates the names of the plasticity rules (ARG is unused). */
+static const char *next_plasticity_rule(const void *arg, size_t *cursor) {
+  (void)arg;
+  if (*cursor >= hebb_rule_count())
+    return NULL;
+  return hebb_rule_name((*cursor)++);
+}
+
+static bool plasticity_rule_exists(const char *rule) {
+  for (size_t i = 0; i < hebb_rule_count(); i++)
+    if (strcmp(hebb_rule_name(i), rule) == 0)
+      return true;
+  return false;
+}
+
+/* Iterates the parameters and then the options of plasticity rule ARG (the keys that may
+ * follow rule: in a plasticity mapping). */
+static const char *next_rule_param_or_option(const void *arg, size_t *cursor) {
+  const char *rule = arg;
+  size_t np = 0;
+  while (hebb_rule_param(rule, np, NULL, NULL) != NULL)
+    np++;
+  size_t i = (*cursor)++;
+  if (i < np)
+    return hebb_rule_param(rule, i, NULL, NULL);
+  return hebb_rule_option(rule, i - np, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -882,12 +914,32 @@ typedef struct {
   yaml_node_t *node;
   int src, dst; /* indexes into ir.pops, -1 when unknown */
   hebb_projection_spec spec;
+  /* The name the builder will give it: spec.name, or SOURCE_to_TARGET (in default_name)
+   * for an unnamed one; NULL while unknown. record.weights refers to it. */
+  const char *name;
+  char default_name[2 * NAME_MAX_LEN + 8];
+  /* plasticity: the key and its mapping (NULL without), the rule (NULL when none or not
+   * valid) and its parameters and options in file order */
+  yaml_node_t *plast_key, *plast_node;
+  const char *plast_rule;
+  param_item *plast_params;
+  size_t nplast_params;
+  int id; /* builder id; -1 until added */
 } proj_entry;
 
 typedef struct {
   yaml_node_t *node;
   int pop;
 } spike_rec;
+
+/* One entry of record.weights. */
+typedef struct {
+  yaml_node_t *node;    /* the entry's mapping */
+  yaml_node_t *at;      /* its projection value, for duplicate messages */
+  yaml_node_t *every_k; /* the every key */
+  int proj;             /* index into ir.projs, -1 when unknown */
+  double every;
+} weight_rec;
 
 typedef struct {
   yaml_node_t *node;
@@ -922,6 +974,11 @@ typedef struct {
   bool names_incomplete;
   state_rec *states;
   size_t nstates;
+  weight_rec *weights;
+  size_t nweights;
+  /* Some projection has no known name (reported): an unknown projection name in
+   * record.weights may mean that one, so it is not reported as a second problem. */
+  bool proj_names_incomplete;
 } ir_t;
 
 static void ir_free(ir_t *ir) {
@@ -934,8 +991,11 @@ static void ir_free(ir_t *ir) {
     free(p->times);
   }
   free(ir->pops);
+  for (size_t i = 0; i < ir->nprojs; i++)
+    free(ir->projs[i].plast_params);
   free(ir->projs);
   free(ir->spikes);
+  free(ir->weights);
   for (size_t i = 0; i < ir->nstates; i++) {
     free(ir->states[i].vars);
     free(ir->states[i].var_nodes);
@@ -1352,6 +1412,7 @@ enum {
   JK_WEIGHT,
   JK_DELAY,
   JK_RECEPTOR,
+  JK_PLASTICITY,
   JK_COUNT
 };
 
@@ -1369,6 +1430,7 @@ static const key_spec PROJ_KEYS[JK_COUNT] = {
     [JK_WEIGHT] = {"weight", false, "a value or a distribution"},
     [JK_DELAY] = {"delay", false, "a time or a distribution"},
     [JK_RECEPTOR] = {"receptor", false, "excitatory or inhibitory"},
+    [JK_PLASTICITY] = {"plasticity", false, "a mapping such as {rule: stdp, Wmax: 10 nS}"},
 };
 
 /* The keys only some rules take; each rule names the one it needs (-1 for none). */
@@ -1421,6 +1483,160 @@ static int read_endpoint(ir_t *ir, yaml_node_t *node, bool target) {
   return e;
 }
 
+/* Whether the source and target of J are known, with models in the right section: only then
+ * is the unit of its weight known. */
+static bool endpoints_known(const ir_t *ir, const proj_entry *j) {
+  return j->src >= 0 && j->dst >= 0 && ir->pops[j->src].model != NULL &&
+         ir->pops[j->dst].model != NULL && !ir->pops[j->src].misplaced &&
+         !ir->pops[j->dst].misplaced;
+}
+
+/* The dimension of J's weight (and of a rule parameter in the unit "weight"): the target
+ * model's weight unit, or a plain number from a dc_generator. False when it is not known;
+ * the reason has been reported with the projection's endpoints or weight. */
+static bool weight_dim(const ir_t *ir, const proj_entry *j, hebb_dim *dim) {
+  if (!endpoints_known(ir, j))
+    return false;
+  if (strcmp(ir->pops[j->src].model, "dc_generator") == 0) {
+    *dim = HEBB_DIM_NONE;
+    return true;
+  }
+  const char *unit = hebb_neuron_model_weight_unit(ir->pops[j->dst].model);
+  return unit != NULL && dim_of_unit(unit, dim);
+}
+
+/* Reads the plasticity mapping of projection J: rule: NAME first (it says which keys may
+ * follow), then each key a parameter of the rule (value in the parameter's unit, "weight"
+ * meaning the projection's weight unit) or one of its options (a value among the allowed
+ * ones). Whether the projection can be plastic at all (not from a dc_generator, weights that
+ * cannot be negative) is the builder's to say in phase 2. */
+static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const char *what) {
+  ctx_t *c = ir->c;
+  char kb[96], names[LIST_MAX], sug[96], field[160], pwhat[192];
+  snprintf(pwhat, sizeof pwhat, "plasticity of %s", what);
+  if (node->type != YAML_MAPPING_NODE) {
+    report(c, node, "%s is %s; expected a mapping such as {rule: %s, ...} (rules: %s)", pwhat,
+           kind_of(node, kb, sizeof kb), hebb_rule_count() > 0 ? hebb_rule_name(0) : "NAME",
+           list_names(next_plasticity_rule, NULL, names, sizeof names));
+    return;
+  }
+  yaml_node_t *rule_k = NULL, *rule_v = NULL;
+  for (yaml_node_pair_t *pp = node->data.mapping.pairs.start; pp < node->data.mapping.pairs.top;
+       pp++) {
+    yaml_node_t *k = node_at(c, pp->key);
+    const char *ks = scalar_text(k);
+    if (ks == NULL || strcmp(ks, "rule") != 0)
+      continue;
+    if (rule_k != NULL)
+      report(c, k,
+             "duplicate key 'rule' in %s (first given at line %d, column %d); expected "
+             "each key once",
+             pwhat, (int)rule_k->start_mark.line + 1, (int)rule_k->start_mark.column + 1);
+    else {
+      rule_k = k;
+      rule_v = node_at(c, pp->value);
+    }
+  }
+  if (rule_v == NULL) {
+    report(c, node, "missing required key 'rule' in %s; expected rule: one of %s", pwhat,
+           list_names(next_plasticity_rule, NULL, names, sizeof names));
+    return;
+  }
+  const char *rule = need_scalar(c, rule_v, "rule", "a plasticity rule name such as stdp");
+  if (rule == NULL)
+    return;
+  if (!plasticity_rule_exists(rule)) {
+    /* Without a rule its parameters cannot be checked: they are left alone. */
+    report(c, rule_v, "unknown plasticity rule '%.*s%s'%s; expected one of %s (see hebb rules)",
+           ECHO(rule), suggest(rule, next_plasticity_rule, NULL, sug, sizeof sug),
+           list_names(next_plasticity_rule, NULL, names, sizeof names));
+    return;
+  }
+  hebb_dim wdim = HEBB_DIM_NONE;
+  bool wknown = weight_dim(ir, j, &wdim);
+  size_t npairs = map_len(node), nkeys = 0, np = 0, cursor = 0;
+  while (next_rule_param_or_option(rule, &cursor) != NULL)
+    nkeys++;
+  while (hebb_rule_param(rule, np, NULL, NULL) != NULL)
+    np++;
+  yaml_node_t **seen = xcalloc(c, nkeys + 1, sizeof *seen);
+  j->plast_params = xcalloc(c, npairs, sizeof *j->plast_params);
+  if (seen == NULL || j->plast_params == NULL) {
+    free(seen);
+    return;
+  }
+  for (yaml_node_pair_t *pp = node->data.mapping.pairs.start; pp < node->data.mapping.pairs.top;
+       pp++) {
+    yaml_node_t *k = node_at(c, pp->key), *v = node_at(c, pp->value);
+    const char *ks = scalar_text(k);
+    if (k == rule_k || (ks != NULL && strcmp(ks, "rule") == 0))
+      continue; /* the rule, or a duplicate of it (reported above) */
+    if (ks == NULL) {
+      report(c, k, "a key in %s is %s; expected a parameter of rule %s", pwhat,
+             kind_of(k, kb, sizeof kb), rule);
+      continue;
+    }
+    size_t idx = 0;
+    const char *name;
+    cursor = 0;
+    while ((name = next_rule_param_or_option(rule, &cursor)) != NULL && strcmp(name, ks) != 0)
+      idx++;
+    if (name == NULL) {
+      report(c, k, "unknown parameter '%.*s%s' for plasticity rule %s%s; expected one of %s",
+             ECHO(ks), rule, suggest(ks, next_rule_param_or_option, rule, sug, sizeof sug),
+             list_names(next_rule_param_or_option, rule, names, sizeof names));
+      continue;
+    }
+    if (seen[idx] != NULL) {
+      report(c, k,
+             "duplicate parameter '%s' in %s (first given at line %d, column %d); "
+             "expected each parameter once",
+             ks, pwhat, (int)seen[idx]->start_mark.line + 1, (int)seen[idx]->start_mark.column + 1);
+      continue;
+    }
+    seen[idx] = k;
+    param_item *it = &j->plast_params[j->nplast_params];
+    it->key = k;
+    it->name = ks;
+    if (idx < np) {
+      const char *unit;
+      hebb_dim dim;
+      hebb_rule_param(rule, idx, &unit, NULL);
+      if (unit != NULL && strcmp(unit, "weight") == 0) {
+        if (!wknown)
+          continue; /* the projection's own problem is reported: no second one here */
+        dim = wdim;
+      } else if (!dim_of_unit(unit, &dim)) {
+        report(c, k,
+               "parameter %s of plasticity rule %s has the unit '%s' that this reader "
+               "does not know; expected one of ms, Hz, weight or a plain number",
+               ks, rule, unit);
+        continue;
+      }
+      if (read_quantity(c, v, dim, ks, &it->value))
+        j->nplast_params++;
+      continue;
+    }
+    const char *allowed;
+    hebb_rule_option(rule, idx - np, &allowed);
+    alt_iter alts = {allowed, ""};
+    snprintf(field, sizeof field, "option %s", ks);
+    const char *s =
+        need_scalar(c, v, field, list_names(next_alternative, &alts, names, sizeof names));
+    if (s == NULL)
+      continue;
+    if (!is_alternative(allowed, s)) {
+      report(c, v, "invalid value '%.*s%s' for option %s of plasticity rule %s; expected one of %s",
+             ECHO(s), ks, rule, list_names(next_alternative, &alts, names, sizeof names));
+      continue;
+    }
+    it->option = s;
+    j->nplast_params++;
+  }
+  free(seen);
+  j->plast_rule = rule;
+}
+
 static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
   ctx_t *c = ir->c;
   char what[128], names[LIST_MAX], sug[96];
@@ -1428,13 +1644,17 @@ static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
   proj_entry *j = &ir->projs[ir->nprojs++];
   j->node = node;
   j->src = j->dst = -1;
+  j->id = -1;
   j->spec = hebb_projection_spec_default();
   yaml_node_t *keys[JK_COUNT], *vals[JK_COUNT];
-  if (!read_mapping(c, node, PROJ_KEYS, JK_COUNT, what, false, keys, vals))
+  if (!read_mapping(c, node, PROJ_KEYS, JK_COUNT, what, false, keys, vals)) {
+    ir->proj_names_incomplete = true;
     return;
+  }
 
   if (vals[JK_NAME] != NULL) {
     const char *name = read_name(c, vals[JK_NAME], "name");
+    bool dup = false;
     for (size_t i = 0; name != NULL && i + 1 < ir->nprojs; i++)
       if (ir->projs[i].spec.name != NULL && strcmp(ir->projs[i].spec.name, name) == 0) {
         const yaml_node_t *first = map_key(c, ir->projs[i].node, "name");
@@ -1443,13 +1663,25 @@ static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
                "column %d); expected a unique name",
                name, (int)first->start_mark.line + 1, (int)first->start_mark.column + 1);
         name = NULL;
+        dup = true;
       }
     j->spec.name = name;
+    j->name = name;
+    if (name == NULL && !dup) /* a duplicate's name is known: it is the first one's */
+      ir->proj_names_incomplete = true;
   }
   if (vals[JK_SOURCE] != NULL)
     j->src = read_endpoint(ir, vals[JK_SOURCE], false);
   if (vals[JK_TARGET] != NULL)
     j->dst = read_endpoint(ir, vals[JK_TARGET], true);
+  /* The builder's default name, computed here so that record.weights can refer to it. */
+  if (vals[JK_NAME] == NULL && j->src >= 0 && j->dst >= 0) {
+    snprintf(j->default_name, sizeof j->default_name, "%s_to_%s", ir->pops[j->src].name,
+             ir->pops[j->dst].name);
+    j->name = j->default_name;
+  } else if (vals[JK_NAME] == NULL) {
+    ir->proj_names_incomplete = true;
+  }
 
   int rule = -1;
   if (vals[JK_RULE] != NULL) {
@@ -1508,9 +1740,7 @@ static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
   /* The weight's unit comes from the target model; a dc_generator source makes it a plain
    * scale factor. Without a known source and target (or with a model in the wrong section,
    * already reported) the unit is unknown: the weight is checked once those are fixed. */
-  if (vals[JK_WEIGHT] != NULL && j->src >= 0 && j->dst >= 0 && ir->pops[j->src].model != NULL &&
-      ir->pops[j->dst].model != NULL && !ir->pops[j->src].misplaced &&
-      !ir->pops[j->dst].misplaced) {
+  if (vals[JK_WEIGHT] != NULL && endpoints_known(ir, j)) {
     const char *tmodel = ir->pops[j->dst].model;
     const char *unit = hebb_neuron_model_weight_unit(tmodel);
     hebb_dim dim;
@@ -1546,16 +1776,27 @@ static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
     else if (s != NULL)
       j->spec.receptor = RECEPTORS[r].receptor;
   }
+  j->plast_key = keys[JK_PLASTICITY];
+  j->plast_node = vals[JK_PLASTICITY];
+  if (vals[JK_PLASTICITY] != NULL)
+    read_plasticity(ir, j, vals[JK_PLASTICITY], what);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Phase 1: recording                                                                        */
 /* ---------------------------------------------------------------------------------------- */
 
-enum { RK_SPIKES, RK_STATE, RK_COUNT };
+enum { RK_SPIKES, RK_STATE, RK_WEIGHTS, RK_COUNT };
 static const key_spec REC_KEYS[RK_COUNT] = {
     [RK_SPIKES] = {"spikes", false, "all or a list of population and stimulus names"},
     [RK_STATE] = {"state", false, "a list of {population, variables, neurons, interval}"},
+    [RK_WEIGHTS] = {"weights", false, "a list of {projection, every}"},
+};
+
+enum { WK_PROJECTION, WK_EVERY, WK_COUNT };
+static const key_spec WEIGHT_KEYS[WK_COUNT] = {
+    [WK_PROJECTION] = {"projection", true, "a projection name"},
+    [WK_EVERY] = {"every", true, "a time such as 100 ms"},
 };
 
 enum { STK_POPULATION, STK_VARIABLES, STK_NEURONS, STK_INTERVAL, STK_COUNT };
@@ -1710,6 +1951,74 @@ static void read_state_rec(ir_t *ir, yaml_node_t *node, size_t index) {
   }
 }
 
+/* Iterates the known projection names; ARG is the ir. */
+static const char *next_projection(const void *arg, size_t *cursor) {
+  const ir_t *ir = arg;
+  while (*cursor < ir->nprojs) {
+    const proj_entry *j = &ir->projs[(*cursor)++];
+    if (j->name != NULL)
+      return j->name;
+  }
+  return NULL;
+}
+
+/* The index of the projection the builder will call NAME (the first one, when a name is
+ * given twice), or -1. */
+static int find_projection(const ir_t *ir, const char *name) {
+  for (size_t i = 0; i < ir->nprojs; i++)
+    if (ir->projs[i].name != NULL && strcmp(ir->projs[i].name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* One entry of record.weights: {projection: NAME, every: TIME}, each projection once. */
+static void read_weight_rec(ir_t *ir, yaml_node_t *node, size_t index) {
+  ctx_t *c = ir->c;
+  char what[128], names[LIST_MAX], sug[96];
+  snprintf(what, sizeof what, "weight record #%zu", index + 1);
+  yaml_node_t *keys[WK_COUNT], *vals[WK_COUNT];
+  if (!read_mapping(c, node, WEIGHT_KEYS, WK_COUNT, what, false, keys, vals))
+    return;
+  int proj = -1;
+  const char *name = NULL;
+  if (vals[WK_PROJECTION] != NULL)
+    name = need_scalar(c, vals[WK_PROJECTION], "projection", WEIGHT_KEYS[WK_PROJECTION].hint);
+  if (name != NULL) {
+    proj = find_projection(ir, name);
+    if (proj < 0 && !ir->proj_names_incomplete) {
+      if (ir->nprojs == 0)
+        report(c, vals[WK_PROJECTION],
+               "unknown projection '%.*s%s' in record.weights; expected the name of a "
+               "projection, and the model has none",
+               ECHO(name));
+      else
+        report(c, vals[WK_PROJECTION],
+               "unknown projection '%.*s%s' in record.weights%s; expected one of %s (an unnamed "
+               "projection is called SOURCE_to_TARGET)",
+               ECHO(name), suggest(name, next_projection, ir, sug, sizeof sug),
+               list_names(next_projection, ir, names, sizeof names));
+    }
+    for (size_t k = 0; proj >= 0 && k < ir->nweights; k++)
+      if (ir->weights[k].proj == proj) {
+        report(c, vals[WK_PROJECTION],
+               "projection '%s' is listed twice in record.weights (first at line %d, column "
+               "%d); expected each projection once",
+               name, (int)ir->weights[k].at->start_mark.line + 1,
+               (int)ir->weights[k].at->start_mark.column + 1);
+        proj = -1;
+        break;
+      }
+  }
+  double every = 0;
+  if (vals[WK_EVERY] != NULL && read_quantity(c, vals[WK_EVERY], HEBB_DIM_TIME, "every", &every) &&
+      !(every > 0))
+    report(c, vals[WK_EVERY], "every must be positive; expected a time such as 100 ms");
+  /* A missing key or a bad value is reported: the entry is kept only when complete. */
+  if (proj >= 0 && every > 0)
+    ir->weights[ir->nweights++] =
+        (weight_rec){node, vals[WK_PROJECTION], keys[WK_EVERY], proj, every};
+}
+
 static void read_record(ir_t *ir, yaml_node_t *node) {
   ctx_t *c = ir->c;
   yaml_node_t *keys[RK_COUNT], *vals[RK_COUNT];
@@ -1724,6 +2033,12 @@ static void read_record(ir_t *ir, yaml_node_t *node) {
     for (size_t i = 0; ir->states != NULL && i < n; i++)
       read_state_rec(ir, seq_item(c, vals[RK_STATE], i), i);
   }
+  if (vals[RK_WEIGHTS] != NULL &&
+      need_sequence(c, vals[RK_WEIGHTS], "weights", REC_KEYS[RK_WEIGHTS].hint, true, &n)) {
+    ir->weights = xcalloc(c, n, sizeof *ir->weights);
+    for (size_t i = 0; ir->weights != NULL && i < n; i++)
+      read_weight_rec(ir, seq_item(c, vals[RK_WEIGHTS], i), i);
+  }
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1736,7 +2051,7 @@ static const key_spec TOP_KEYS[TK_COUNT] = {
     [TK_POPULATIONS] = {"populations", true, "a list of populations (- name: ...)"},
     [TK_STIMULI] = {"stimuli", false, "a list of stimuli"},
     [TK_PROJECTIONS] = {"projections", false, "a list of projections"},
-    [TK_RECORD] = {"record", false, "a mapping with spikes and state"},
+    [TK_RECORD] = {"record", false, "a mapping with spikes, state and weights"},
 };
 
 /* Walks the whole document. Sections are read in dependency order (names before the
@@ -1773,6 +2088,8 @@ static void read_document(ir_t *ir, yaml_node_t *root) {
     ir->projs = xcalloc(c, nj, sizeof *ir->projs);
     for (size_t i = 0; ir->projs != NULL && i < nj; i++)
       read_projection(ir, seq_item(c, vals[TK_PROJECTIONS], i), i);
+  } else if (vals[TK_PROJECTIONS] != NULL) {
+    ir->proj_names_incomplete = true; /* not a list (reported): its names are unknown */
   }
   if (vals[TK_RECORD] != NULL)
     read_record(ir, vals[TK_RECORD]);
@@ -1848,6 +2165,33 @@ static void build_population(ir_t *ir, hebb_model *m, pop_entry *p) {
   }
 }
 
+/* Reports a failure of the plasticity builder calls of projection J at the key the builder
+ * names: inside the plasticity mapping (rule, a parameter), else in the projection's own
+ * mapping (weight, plasticity), else at FALLBACK. */
+static void plasticity_error(ir_t *ir, hebb_model *m, int rc, const proj_entry *j,
+                             const yaml_node_t *fallback) {
+  const hebb_error_info *e = hebb_model_error(m);
+  bool inner = e != NULL && e->field[0] != '\0' && map_key(ir->c, j->plast_node, e->field) != NULL;
+  builder_error(ir, m, rc, inner ? j->plast_node : j->node, fallback);
+}
+
+/* Makes projection J (added as j->id) plastic under its rule, then sets the rule's
+ * parameters and options in file order. */
+static void build_plasticity(ir_t *ir, hebb_model *m, const proj_entry *j) {
+  int rc = hebb_model_set_plasticity(m, j->id, j->plast_rule);
+  if (rc != 0) {
+    plasticity_error(ir, m, rc, j, j->plast_key);
+    return; /* the parameters would only fail for want of a rule */
+  }
+  for (size_t i = 0; i < j->nplast_params; i++) {
+    const param_item *it = &j->plast_params[i];
+    rc = it->option != NULL ? hebb_model_set_plasticity_option(m, j->id, it->name, it->option)
+                            : hebb_model_set_plasticity_param(m, j->id, it->name, it->value);
+    if (rc != 0)
+      plasticity_error(ir, m, rc, j, it->key);
+  }
+}
+
 /* Phase 2: makes the builder calls in file order; returns the model, or NULL after
  * reporting every failure. */
 static hebb_model *build(ir_t *ir, const char *name) {
@@ -1889,9 +2233,12 @@ static hebb_model *build(ir_t *ir, const char *name) {
       continue;
     j->spec.source = ir->pops[j->src].id;
     j->spec.target = ir->pops[j->dst].id;
-    int id;
-    if ((rc = hebb_model_add_projection(m, &j->spec, &id)) != 0)
+    if ((rc = hebb_model_add_projection(m, &j->spec, &j->id)) != 0) {
+      j->id = -1;
       builder_error(ir, m, rc, j->node, NULL);
+    } else if (j->plast_rule != NULL) {
+      build_plasticity(ir, m, j);
+    }
   }
   for (size_t i = 0; i < ir->nspikes; i++) {
     int id = ir->pops[ir->spikes[i].pop].id;
@@ -1914,6 +2261,12 @@ static hebb_model *build(ir_t *ir, const char *name) {
         builder_error(ir, m, rc, var_field ? NULL : r->node, r->var_nodes[v]);
       }
     }
+  }
+  for (size_t i = 0; i < ir->nweights; i++) {
+    const weight_rec *r = &ir->weights[i];
+    int id = ir->projs[r->proj].id;
+    if (id >= 0 && (rc = hebb_model_record_weights(m, id, r->every)) != 0)
+      builder_error(ir, m, rc, r->node, r->every_k);
   }
   if (ir->c->total != before) {
     hebb_model_free(m);

@@ -529,6 +529,159 @@ static const bad_case BAD[] = {
      "    target: inh\n"
      "    rule: all_to_all\n",
      2, 7, "invalid dt", "expected a time", 3},
+    {"plasticity_unknown_rule",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdpp\n",
+     12, 13, "unknown plasticity rule 'stdpp'", "expected one of stdp", 1},
+    {"plasticity_unknown_parameter",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp\n"
+     "      tau_pluss: 20 ms\n",
+     13, 7, "unknown parameter 'tau_pluss' for plasticity rule stdp",
+     "expected one of tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, Wmax, scheme", 1},
+    {"plasticity_wrong_dimension",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_cond_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    weight: 2 nS\n"
+     "    plasticity:\n"
+     "      rule: stdp\n"
+     "      Wmax: 5 ms\n",
+     14, 13, "invalid Wmax: expected a conductance", "got '5 ms' which is a time", 1},
+    {"plasticity_bad_scheme",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity: {rule: stdp, scheme: nearest}\n",
+     11, 38, "invalid value 'nearest' for option scheme of plasticity rule stdp",
+     "expected one of all_to_all, nearest_symmetric, nearest_restricted", 1},
+    {"plasticity_not_a_mapping",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity: stdp\n",
+     11, 17, "plasticity of projection #1 is the scalar 'stdp'",
+     "expected a mapping such as {rule: stdp", 1},
+    {"plasticity_missing_rule",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - name: ee\n"
+     "    source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity: {lambda: 0.01, Wmax: 10 pA}\n",
+     12, 17, "missing required key 'rule' in plasticity of projection 'ee'",
+     "expected rule: one of stdp", 1},
+    {"record_weights_unknown_projection",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "record:\n"
+     "  weights:\n"
+     "    - projection: exc_to_ecx\n"
+     "      every: 10 ms\n",
+     13, 19, "unknown projection 'exc_to_ecx' in record.weights", "did you mean 'exc_to_exc'?", 1},
+    {"plastic_dc_generator",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: drive\n"
+     "    size: 1\n"
+     "    model: dc_generator\n"
+     "    params: {amplitude: 100 pA}\n"
+     "projections:\n"
+     "  - source: drive\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    weight: 0.5\n"
+     "    plasticity: {rule: stdp, Wmax: 2}\n",
+     17, 5, "a dc_generator sends no spikes", "cannot be plastic", 1},
+    {"plastic_negative_weight",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    weight: {distribution: normal, mean: 5 pA, std: 1 pA}\n"
+     "    plasticity: {rule: stdp, Wmax: 10 pA}\n",
+     11, 5, "plastic weights live in [0, Wmax]", "can be negative", 1},
+    {"record_weights_every_not_steps",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity: {rule: stdp, Wmax: 10 pA}\n"
+     "record:\n"
+     "  weights: [{projection: exc_to_exc, every: 0.25 ms}]\n",
+     13, 38, "every 0.25 ms must be a whole number of steps", "dt = 0.1 ms", 1},
 };
 
 #define NBAD ((int)(sizeof BAD / sizeof BAD[0]))
@@ -640,6 +793,163 @@ START_TEST(test_more_problems) {
   ASSERT_DIAG(d, 25, 34, "variables is empty");
   ASSERT_DIAG(d, 25, 48, "expected a time (e.g. 20 ms), got '0.5 V' which is a voltage");
   ck_assert_int_eq(d.count, 20);
+}
+END_TEST
+
+/* A plastic projection with weight recording: PLASTIC_FMT with the value of Wmax filled in.
+ * The neuron fires every ~7 ms on its own; source 0 spikes every 10 ms, source 1 never. With
+ * alpha 0 there is no depression and with lambda 0.5 every pairing is a large step, so the
+ * weight of source 0 must end at exactly Wmax (the default Wmax, 100 pA, would not stop it
+ * at 12) while that of source 1 stays 1 pA. The projection is unnamed: record.weights uses
+ * its default name. */
+static const char PLASTIC_FMT[] =
+    "simulation: {dt: 0.1 ms, duration: 50 ms, threads: 1}\n"
+    "populations:\n"
+    "  - {name: post, size: 1, model: iaf_psc_exp, params: {I_e: 1000 pA}}\n"
+    "stimuli:\n"
+    "  - name: pre\n"
+    "    size: 2\n"
+    "    model: spike_generator\n"
+    "    spike_times: [[5 ms, 15 ms, 25 ms, 35 ms, 45 ms], []]\n"
+    "projections:\n"
+    "  - source: pre\n"
+    "    target: post\n"
+    "    rule: all_to_all\n"
+    "    weight: 1 pA\n"
+    "    plasticity:\n"
+    "      rule: stdp\n"
+    "      lambda: 0.5\n"
+    "      alpha: 0\n"
+    "      mu_plus: 0\n"
+    "      Wmax: %s\n"
+    "      scheme: nearest_symmetric\n"
+    "record:\n"
+    "  weights:\n"
+    "    - {projection: pre_to_post, every: 10 ms}\n";
+
+START_TEST(test_plasticity_and_weight_recording) {
+  char y[sizeof PLASTIC_FMT + 32];
+  snprintf(y, sizeof y, PLASTIC_FMT, "12 pA");
+  hebb_model *m = load_good(y);
+  ck_assert_int_eq(hebb_model_projection_count(m), 1);
+  ck_assert_str_eq(hebb_model_projection_name(m, 0), "pre_to_post");
+  ck_assert_int_eq(hebb_model_find_projection(m, "pre_to_post"), 0);
+  hebb_sim_options opt = hebb_sim_options_default();
+  opt.threads = 1;
+  hebb_sim *s = NULL;
+  ck_assert_msg(hebb_sim_new(m, &opt, &s) == 0, "%s", hebb_model_error(m)->message);
+  ck_assert_int_eq(hebb_sim_run_until(s, 50.0), 0);
+  ck_assert_uint_gt(hebb_sim_population_spikes(s, 0), 3);
+  hebb_synapse *w = NULL;
+  size_t n = 0;
+  ck_assert_int_eq(hebb_sim_take_weights(s, &w, &n), 0);
+  ck_assert_uint_eq(n, 10); /* 2 synapses at 10, 20, 30, 40, 50 ms */
+  for (size_t i = 0; i < n; i++) {
+    ck_assert_uint_eq(w[i].step, (i / 2 + 1) * 100);
+    ck_assert_uint_eq(w[i].proj, 0);
+    ck_assert_uint_eq(w[i].source, i % 2);
+    ck_assert_uint_eq(w[i].target, 0);
+    ck_assert(w[i].weight >= 1.0f && w[i].weight <= 12.0f);
+  }
+  ck_assert(w[8].weight == 12.0f); /* source 0: capped at Wmax */
+  ck_assert(w[9].weight == 1.0f);  /* source 1: never paired */
+  free(w);
+  hebb_sim_free(s);
+  hebb_model_free(m);
+
+  /* The same file with Wmax of the wrong dimension, and with a unit-less Wmax (a bare
+   * number is in the weight unit, pA here). */
+  hebb_diag d;
+  snprintf(y, sizeof y, PLASTIC_FMT, "12 mV");
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 1);
+  ck_assert(diag_has(&d, "t.yaml", 19, 13, "expected a current (e.g. 100 pA), got '12 mV'"));
+  snprintf(y, sizeof y, PLASTIC_FMT, "12");
+  m = load_good(y);
+  hebb_model_free(m);
+}
+END_TEST
+
+/* Several problems in plasticity mappings and weight recordings, all reported in one run;
+ * a dc_generator source makes Wmax a plain number. */
+START_TEST(test_plasticity_problems) {
+  static const char y[] =
+      "simulation: {dt: 0.1 ms}\n"                                /* 1 */
+      "populations: [{name: a, size: 5, model: iaf_psc_delta}]\n" /* 2 */
+      "stimuli: [{name: d, size: 1, model: dc_generator}]\n"      /* 3 */
+      "projections:\n"                                            /* 4 */
+      "  - {source: a, target: a, rule: all_to_all, plasticity: {rule: stdp, Wmx: 3,\n"
+      "     tau_plus: 5 mV, scheme: [all_to_all], Wmax: 5 nS, lambda: 1, lambda: 2}}\n"
+      "  - {name: p2, source: d, target: a, rule: all_to_all, plasticity: {rule: stdp,\n"
+      "     Wmax: 5 mV, rule: stdp}}\n"                                              /* 8 */
+      "  - {name: p3, source: a, target: a, rule: all_to_all, plasticity: [stdp]}\n" /* 9 */
+      "record:\n"                                                                    /* 10 */
+      "  weights:\n"                                                                 /* 11 */
+      "    - {projection: p2, every: 0 ms}\n"                                        /* 12 */
+      "    - {projection: a_to_a, every: 1 ms}\n"                                    /* 13 */
+      "    - {projection: p3, every: 1 ms, interval: 1 ms}\n"                        /* 14 */
+      "    - {projection: a_to_a, every: 2 ms}\n"                                    /* 15 */
+      "    - {every: 1 ms}\n"                                                        /* 16 */
+      "    - {projection: nope, every: 1 V}\n";                                      /* 17 */
+  hebb_diag d;
+  load_bad(y, &d);
+  ASSERT_DIAG(d, 5, 71, "unknown parameter 'Wmx' for plasticity rule stdp (did you mean 'Wmax'?)");
+  ASSERT_DIAG(d, 6, 16, "expected a time (e.g. 20 ms), got '5 mV' which is a voltage");
+  ASSERT_DIAG(d, 6, 30, "option scheme is a sequence; expected all_to_all, nearest_symmetric");
+  ASSERT_DIAG(d, 6, 50, "expected a voltage (e.g. -65 mV), got '5 nS' which is a conductance");
+  ASSERT_DIAG(d, 6, 67, "duplicate parameter 'lambda'");
+  ASSERT_DIAG(d, 8, 12, "'5 mV' has a unit but a dimensionless number was expected");
+  ASSERT_DIAG(d, 8, 18, "duplicate key 'rule' in plasticity of projection 'p2'");
+  ASSERT_DIAG(d, 9, 68, "plasticity of projection 'p3' is a sequence; expected a mapping");
+  ASSERT_DIAG(d, 12, 31, "every must be positive");
+  ASSERT_DIAG(d, 14, 37, "unknown key 'interval' in weight record #3");
+  ASSERT_DIAG(d, 15, 20, "projection 'a_to_a' is listed twice in record.weights");
+  ASSERT_DIAG(d, 16, 7, "missing required key 'projection' in weight record #5");
+  ASSERT_DIAG(d, 17, 20, "unknown projection 'nope' in record.weights");
+  ASSERT_DIAG(d, 17, 33, "invalid every: expected a time");
+  ck_assert_int_eq(d.count, 14);
+}
+END_TEST
+
+/* Builder failures of plasticity land at the key the builder names: the projection's weight,
+ * its plasticity key; a weight recording at its every; the other entries are still tried. */
+START_TEST(test_semantic_plasticity_fields) {
+  static const char y[] =
+      "simulation: {dt: 0.1 ms}\n"                               /* 1 */
+      "populations: [{name: a, size: 5, model: iaf_psc_exp},\n"  /* 2 */
+      "              {name: c, size: 5, model: iaf_cond_exp}]\n" /* 3 */
+      "stimuli: [{name: d, size: 1, model: dc_generator}]\n"     /* 4 */
+      "projections:\n"                                           /* 5 */
+      "  - {source: a, target: a, rule: all_to_all, weight: -1 pA, plasticity: {rule: stdp}}\n"
+      "  - {source: d, target: a, rule: all_to_all, plasticity: {rule: stdp, Wmax: 3}}\n"
+      "  - {source: a, target: c, rule: all_to_all, weight: -1 nS, plasticity: {rule: stdp}}\n"
+      "  - {source: c, target: a, rule: all_to_all, weight: {distribution: normal_clipped,\n"
+      "     mean: 2 pA, std: 1 pA, low: 0 pA}, plasticity: {rule: stdp, Wmax: 4 pA}}\n"
+      "record:\n" /* 11 */
+      "  weights: [{projection: a_to_c, every: 0.05 ms}, {projection: c_to_a, every: 1 ms}]\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ASSERT_DIAG(d, 6, 46, "plastic weights live in [0, Wmax]");
+  ASSERT_DIAG(d, 7, 46, "a dc_generator sends no spikes");
+  ASSERT_DIAG(d, 12, 34, "every 0.05 ms must be a whole number of steps");
+  ck_assert_int_eq(d.count, 3); /* a negative conductance may learn: its magnitude does */
+}
+END_TEST
+
+/* A projection whose source is unknown has no known name: a weight recording that may refer
+ * to it is not reported as a second problem. */
+START_TEST(test_weights_unknown_source_no_cascade) {
+  static const char y[] = "simulation: {}\n"
+                          "populations: [{name: a, size: 5, model: iaf_psc_exp}]\n"
+                          "projections:\n"
+                          "  - {source: b, target: a, rule: all_to_all,\n"
+                          "     plasticity: {rule: stdp, Wmax: 3 pA}}\n"
+                          "record:\n"
+                          "  weights: [{projection: b_to_a, every: 1 ms}]\n";
+  hebb_diag d;
+  load_bad(y, &d);
+  ck_assert_int_eq(d.count, 1);
+  ASSERT_DIAG(d, 4, 14, "unknown source 'b'");
 }
 END_TEST
 
@@ -927,6 +1237,10 @@ static Suite *model_yaml_suite(void) {
   tcase_add_test(tc, test_sorted_by_position);
   tcase_add_test(tc, test_more_problems);
   tcase_add_test(tc, test_document_shapes);
+  tcase_add_test(tc, test_plasticity_and_weight_recording);
+  tcase_add_test(tc, test_plasticity_problems);
+  tcase_add_test(tc, test_semantic_plasticity_fields);
+  tcase_add_test(tc, test_weights_unknown_source_no_cascade);
   tcase_add_test(tc, test_semantic_delay_below_dt);
   tcase_add_test(tc, test_semantic_indegree_without_multapses);
   tcase_add_test(tc, test_semantic_other_fields);

@@ -37,6 +37,7 @@ typedef struct {
   double w0;
   double t_end;
   int threads;
+  bool final_only; /* return only the final weight (no recording every step) */
 } protocol;
 
 /* Builds and runs the protocol; returns the recorded weight after every step (index k:
@@ -76,7 +77,8 @@ static void run(const stdp_params *sp, const protocol *pr, double dt, float **w,
   OK(m, hebb_model_set_plasticity_param(m, proj, "mu_minus", sp->mu_minus));
   OK(m, hebb_model_set_plasticity_param(m, proj, "Wmax", sp->wmax));
   OK(m, hebb_model_set_plasticity_option(m, proj, "scheme", sp->scheme));
-  OK(m, hebb_model_record_weights(m, proj, dt));
+  if (!pr->final_only)
+    OK(m, hebb_model_record_weights(m, proj, dt));
   OK(m, hebb_model_record_spikes(m, tgt));
   hebb_sim_options o = hebb_sim_options_default();
   o.threads = pr->threads;
@@ -86,10 +88,13 @@ static void run(const stdp_params *sp, const protocol *pr, double dt, float **w,
   ck_assert_int_eq(hebb_sim_run_until(sim, pr->t_end), 0);
   hebb_synapse *syn;
   size_t n;
-  ck_assert_int_eq(hebb_sim_take_weights(sim, &syn, &n), 0);
+  if (pr->final_only)
+    ck_assert_int_eq(hebb_sim_synapses(sim, proj, &syn, &n), 0);
+  else
+    ck_assert_int_eq(hebb_sim_take_weights(sim, &syn, &n), 0);
   *w = malloc(n * sizeof **w);
   for (size_t i = 0; i < n; i++) {
-    ck_assert_uint_eq(syn[i].step, i + 1);
+    ck_assert_uint_eq(syn[i].step, pr->final_only ? (uint64_t)llround(pr->t_end / dt) : i + 1);
     (*w)[i] = syn[i].weight;
   }
   *nw = n;
@@ -209,7 +214,8 @@ static protocol irregular(int threads) {
                 1.5,
                 40.0,
                 100.0,
-                threads};
+                threads,
+                false};
   return p;
 }
 
@@ -252,7 +258,7 @@ END_TEST
 START_TEST(test_bounds) {
   static const double pre_up[] = {10, 30, 50, 70, 90}, drive_up[] = {10.5, 30.5, 50.5, 70.5, 90.5};
   stdp_params sp = {20.0, 20.0, 0.5, 1.0, 0.0, 0.0, 10.0, "all_to_all"};
-  protocol pr = {pre_up, 5, drive_up, 5, 0.1, 5.0, 100.0, 1};
+  protocol pr = {pre_up, 5, drive_up, 5, 0.1, 5.0, 100.0, 1, false};
   float *w;
   double *post;
   size_t nw, npost;
@@ -262,7 +268,7 @@ START_TEST(test_bounds) {
   free(post);
   /* anti-causal pairs: post before pre, the weight floors at 0 */
   static const double pre_dn[] = {12, 32, 52, 72, 92}, drive_dn[] = {10, 30, 50, 70, 90};
-  protocol pd = {pre_dn, 5, drive_dn, 5, 0.1, 5.0, 100.0, 1};
+  protocol pd = {pre_dn, 5, drive_dn, 5, 0.1, 5.0, 100.0, 1, false};
   run(&sp, &pd, 0.1, &w, &nw, &post, &npost);
   ck_assert_float_eq(w[nw - 1], 0.0f);
   free(w);
@@ -284,7 +290,7 @@ static void window_point(double lag) {
     drive[i] = t_arrival + lag - dt; /* the target spikes one step after its drive */
   }
   stdp_params sp = {20.0, 20.0, 0.001, 1.05, 0.0, 0.0, 1000.0, "all_to_all"};
-  protocol pr = {pre, PAIRS, drive, PAIRS, delay, 500.0, 1000.0 * PAIRS, 2};
+  protocol pr = {pre, PAIRS, drive, PAIRS, delay, 500.0, 1000.0 * PAIRS, 1, true};
   float *w;
   double *post;
   size_t nw, npost;
@@ -307,6 +313,93 @@ START_TEST(test_window) {
 }
 END_TEST
 
+/* Invariant I1 with plasticity: a network with plastic feed-forward and recurrent
+ * projections (heterogeneous delays, multiplicative and additive STDP) gives bit-identical
+ * weights and spikes on 1, 2, 3 and 4 threads. */
+static void plastic_network(int threads, hebb_synapse **w, size_t *nw, hebb_spike **spk,
+                            size_t *ns) {
+  hebb_model *m = hebb_model_new();
+  int in = 0, exc = 0, p1 = 0, p2 = 0;
+  OK(m, hebb_model_set_seed(m, 11));
+  OK(m, hebb_model_add_population(m, "exc", "iaf_psc_exp", 120, &exc));
+  OK(m, hebb_model_add_population(m, "in", "poisson_generator", 200, &in));
+  OK(m, hebb_model_set_param(m, in, "rate", 25.0));
+  OK(m, hebb_model_set_param(m, exc, "tau_m", 20.0));
+  OK(m, hebb_model_set_initial(m, exc, "V_m",
+                               (hebb_dist){HEBB_DIST_UNIFORM, -70.0, -56.0, -INFINITY, INFINITY}));
+  hebb_projection_spec s = hebb_projection_spec_default();
+  s.source = in;
+  s.target = exc;
+  s.rule = HEBB_CONN_FIXED_INDEGREE;
+  s.n = 60;
+  s.weight = (hebb_dist){HEBB_DIST_UNIFORM, 20.0, 80.0, -INFINITY, INFINITY};
+  s.delay_ms = (hebb_dist){HEBB_DIST_UNIFORM, 0.5, 3.0, -INFINITY, INFINITY};
+  OK(m, hebb_model_add_projection(m, &s, &p1));
+  OK(m, hebb_model_set_plasticity(m, p1, "stdp"));
+  OK(m, hebb_model_set_plasticity_param(m, p1, "Wmax", 120.0));
+  OK(m, hebb_model_set_plasticity_param(m, p1, "lambda", 0.02));
+  s.source = exc;
+  s.rule = HEBB_CONN_PAIRWISE_BERNOULLI;
+  s.p = 0.1;
+  s.weight = hebb_dist_const(30.0);
+  s.delay_ms = (hebb_dist){HEBB_DIST_NORMAL_CLIPPED, 1.5, 0.7, 0.1, 4.0};
+  OK(m, hebb_model_add_projection(m, &s, &p2));
+  OK(m, hebb_model_set_plasticity(m, p2, "stdp"));
+  OK(m, hebb_model_set_plasticity_param(m, p2, "mu_plus", 0.0));
+  OK(m, hebb_model_set_plasticity_param(m, p2, "mu_minus", 0.0));
+  OK(m, hebb_model_set_plasticity_param(m, p2, "Wmax", 60.0));
+  OK(m, hebb_model_set_plasticity_param(m, p2, "alpha", 1.05));
+  OK(m, hebb_model_set_plasticity_option(m, p2, "scheme", "nearest_symmetric"));
+  OK(m, hebb_model_record_spikes(m, exc));
+  hebb_sim_options o = hebb_sim_options_default();
+  o.threads = threads;
+  o.pin = false;
+  hebb_sim *sim = NULL;
+  OK(m, hebb_sim_new(m, &o, &sim));
+  ck_assert_int_eq(hebb_sim_run_until(sim, 300.0), 0);
+  ck_assert_int_eq(hebb_sim_run_until(sim, 700.0), 0); /* in two pieces */
+  hebb_synapse *a, *b;
+  size_t na, nb;
+  ck_assert_int_eq(hebb_sim_synapses(sim, p1, &a, &na), 0);
+  ck_assert_int_eq(hebb_sim_synapses(sim, p2, &b, &nb), 0);
+  *w = malloc((na + nb) * sizeof **w);
+  memcpy(*w, a, na * sizeof *a);
+  memcpy(*w + na, b, nb * sizeof *b);
+  *nw = na + nb;
+  free(a);
+  free(b);
+  ck_assert_int_eq(hebb_sim_take_spikes(sim, spk, ns), 0);
+  hebb_sim_free(sim);
+  hebb_model_free(m);
+}
+
+START_TEST(test_determinism) {
+  hebb_synapse *w1;
+  hebb_spike *s1;
+  size_t nw1, ns1;
+  plastic_network(1, &w1, &nw1, &s1, &ns1);
+  ck_assert_uint_gt(ns1, 200); /* the network is active */
+  size_t moved = 0;
+  for (size_t i = 0; i < nw1; i++)
+    moved += w1[i].weight != 30.0f && w1[i].proj == 1;
+  ck_assert_uint_gt(moved, nw1 / 10); /* and learns */
+  for (int t = 2; t <= 4; t++) {
+    hebb_synapse *w;
+    hebb_spike *sp;
+    size_t nw, ns;
+    plastic_network(t, &w, &nw, &sp, &ns);
+    ck_assert_uint_eq(nw, nw1);
+    ck_assert_uint_eq(ns, ns1);
+    ck_assert_msg(memcmp(w, w1, nw * sizeof *w) == 0, "weights differ at %d threads", t);
+    ck_assert_msg(memcmp(sp, s1, ns * sizeof *sp) == 0, "spikes differ at %d threads", t);
+    free(w);
+    free(sp);
+  }
+  free(w1);
+  free(s1);
+}
+END_TEST
+
 static Suite *stdp_suite(void) {
   Suite *s = suite_create("stdp");
   TCase *tc = tcase_create("stdp");
@@ -318,6 +411,7 @@ static Suite *stdp_suite(void) {
   tcase_add_test(tc, test_trajectory_nearest_restricted);
   tcase_add_test(tc, test_bounds);
   tcase_add_test(tc, test_window);
+  tcase_add_test(tc, test_determinism);
   suite_add_tcase(s, tc);
   return s;
 }

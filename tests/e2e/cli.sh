@@ -75,4 +75,41 @@ check "bad model: no output directory" test ! -e "$WORK/neg-out"
 # A stimulus that stops before it starts is refused, naming the population.
 printf 'simulation: {dt: 0.1 ms}\npopulations: [{name: a, size: 1, model: iaf_psc_exp}]\nstimuli: [{name: d, size: 1, model: dc_generator, params: {amplitude: 10 pA, start: 5 ms, stop: -5 ms}}]\nprojections: [{source: d, target: a, rule: all_to_all}]\n' > "$WORK/stop.yaml"
 expect_fail "dc_generator with stop < start" "population 'd': start and stop must satisfy" "$HEBB" run "$WORK/stop.yaml" -o "$WORK/stop-out"
+# Plasticity: a small network under STDP records its weights; hebb weights prints them and
+# hebb rules lists the rule.
+out="$WORK/stdp"
+"$HEBB" run "$SRC/tests/data/good/stdp_small.yaml" -o "$out" --threads 2 -q
+rc=$?
+check "plastic model: exit code 0" test $rc -eq 0
+check "plastic model: weights.bin written" test -s "$out/weights.bin"
+"$HEBB" weights "$out" > "$WORK/weights"
+check "weight lines have 5 tab-separated fields" awk -F'\t' 'NF != 5 { bad = 1 } END { exit bad || NR == 0 }' "$WORK/weights"
+check "weights sorted by time, then projection order, source, target" awk -F'\t' '
+  BEGIN { rank["learn"] = 0; rank["post_to_post"] = 1 }
+  { key = sprintf("%012.1f %d %09d %09d", $2, rank[$1], $3, $4); if (NR > 1 && key < prev) bad = 1; prev = key }
+  END { exit bad }' "$WORK/weights"
+n=$(grep -c $'^learn\t' "$WORK/weights")
+check "learn: 400 synapses at 50, 100, 150, 200 ms (1600 lines, got $n)" test "$n" -eq 1600
+n=$(grep -c $'^post_to_post\t' "$WORK/weights")
+check "post_to_post (unnamed): 40 synapses at 100, 200 ms (80 lines, got $n)" test "$n" -eq 80
+check "snapshots at 50, 100, 150, 200 ms only" bash -c \
+  "[ \"\$(cut -f2 '$WORK/weights' | sort -n -u | tr '\n' ' ')\" = '50.0 100.0 150.0 200.0 ' ]"
+check "STDP changes most weights between the first and the last snapshot" awk -F'\t' '
+  $1 == "learn" && $2 == "50.0" { a[na++] = $5 }
+  $1 == "learn" && $2 == "200.0" { b[nb++] = $5 }
+  END { if (na != nb || na == 0) exit 1; for (i = 0; i < na; i++) ch += a[i] != b[i]; exit ch < na / 2 }' "$WORK/weights"
+check "plastic weights stay within [0, Wmax = 600 pA]" awk -F'\t' '
+  $1 == "learn" && ($5 < 0 || $5 > 600) { bad = 1 } END { exit bad }' "$WORK/weights"
+check "the static projection keeps its weights (10 pA)" awk -F'\t' '
+  $1 == "post_to_post" && $5 != 10 { bad = 1 } END { exit bad }' "$WORK/weights"
+"$HEBB" weights "$out" --projection post_to_post > "$WORK/weights-pp"
+check "--projection post_to_post prints exactly its lines" bash -c \
+  "[ -s '$WORK/weights-pp' ] && grep \$'^post_to_post\t' '$WORK/weights' | cmp -s - '$WORK/weights-pp'"
+expect_fail "weights of an unknown projection" "no projection 'nope'" "$HEBB" weights "$out" --projection nope
+"$HEBB" rules > "$WORK/rules"
+check "hebb rules exits 0 and lists stdp" grep -q '^stdp: ' "$WORK/rules"
+for p in tau_plus tau_minus lambda alpha mu_plus mu_minus Wmax; do
+  check "hebb rules lists stdp parameter $p" grep -qE "^  param +$p " "$WORK/rules"
+done
+check "hebb rules lists the stdp schemes" grep -qE '^  option +scheme +all_to_all\|nearest_symmetric\|nearest_restricted' "$WORK/rules"
 finish
