@@ -60,6 +60,18 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
   pl->nneurons = nneurons;
   if (r->check && r->check(pj->rule_params, pj->rule_opts, err, errlen))
     return HEBB_ERANGE;
+  if (r->on_period) {
+    double period = r->period_param >= 0 && (uint32_t)r->period_param < r->nparams
+                        ? pj->rule_params[r->period_param]
+                        : NAN;
+    double steps = period / m->dt;
+    if (!(steps >= 1 - 1e-9) || fabs(steps - llround(steps)) > 1e-6 * steps) {
+      snprintf(err, errlen, "%s: the period (%g ms) must be a whole number of steps of %g ms",
+               pj->name, period, m->dt);
+      return HEBB_ERANGE;
+    }
+    pl->period_steps = (uint64_t)llround(steps);
+  }
   int rc = trace_tables(pl, PRE, r->pre, r->npre, err, errlen);
   if (!rc)
     rc = trace_tables(pl, POST, r->post, r->npost, err, errlen);
@@ -154,6 +166,18 @@ void hebb_plastic_post(hebb_plastic *pl, uint64_t step, uint32_t i, float *syn_w
   hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
   pl->rule->on_post(&c, &p);
   pl->updates += b - a;
+}
+
+void hebb_plastic_period(hebb_plastic *pl, uint64_t step, float *syn_w) {
+  if (!pl->period_steps || (step + 1) % pl->period_steps)
+    return;
+  hebb_rule_ctx c = context(pl, step);
+  for (uint32_t i = 0; i < pl->nneurons; i++) {
+    uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
+    hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
+    pl->rule->on_period(&c, &p);
+    pl->updates += b - a;
+  }
 }
 
 static void count(hebb_trace_set *t, const hebb_trace_mode *mode, uint64_t step, uint32_t owner) {

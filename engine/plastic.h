@@ -35,6 +35,7 @@ typedef struct {
   uint32_t *rev_start, *rev_syn, *rev_grp;
   float *syn[HEBB_RULE_MAX_SYN]; /* per-synapse state, indexed like the partition's weights */
   uint64_t updates;              /* hook calls on synapses, for the profile */
+  uint64_t period_steps;         /* of on_period; 0: none */
 } hebb_plastic;
 
 /* Sets up projection PROJ's plastic state on a partition whose synapses are grouped as
@@ -52,6 +53,8 @@ void hebb_plastic_pre(hebb_plastic *pl, uint64_t step, uint32_t gp, uint32_t a, 
                       const uint32_t *syn_tgt, float *syn_w);
 /* Neuron I of the target block spiked at STEP. */
 void hebb_plastic_post(hebb_plastic *pl, uint64_t step, uint32_t i, float *syn_w);
+/* Runs the rule's periodic hook if STEP ends a period. */
+void hebb_plastic_period(hebb_plastic *pl, uint64_t step, float *syn_w);
 /* Adds this step's spikes to the traces, after the hooks. */
 void hebb_plastic_count_pre(hebb_plastic *pl, uint64_t step, uint32_t gp);
 void hebb_plastic_count_post(hebb_plastic *pl, uint64_t step, uint32_t i);

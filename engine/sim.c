@@ -1126,6 +1126,8 @@ static void plasticity(partition *pt, uint64_t n) {
         hebb_plastic_count_post(&pt->pl[k], n, pt->post_idx[e]);
   pt->narrivals = 0;
   pt->npost = 0;
+  for (int k = 0; k < pt->npl; k++)
+    hebb_plastic_period(&pt->pl[k], n, pt->syn_w);
 }
 
 /* Snapshots of the weights of projections that record them, at the end of step N. */

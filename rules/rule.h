@@ -10,8 +10,11 @@
  *     presynaptic spike train (axonal delays: a spike reaches the synapse at emission plus
  *     delay), and postsynaptic ones, kept per target neuron. The engine stores, decays and
  *     increments traces; a rule only reads them;
- *   - its hooks: on_pre for the synapses that a presynaptic spike reaches in this step, and
- *     on_post for the plastic synapses onto a neuron that spiked in this step.
+ *   - its hooks: on_pre for the synapses that a presynaptic spike reaches in this step,
+ *     on_post for the plastic synapses onto a neuron that spiked in this step, and
+ *     optionally on_period, for the plastic synapses onto every neuron of the target
+ *     population, every `period` of model time (homeostasis, consolidation, batched
+ *     updates), at the end of a step whose end time is a multiple of the period.
  *
  * Within a step (MODELS.md section 0): spikes are delivered to the neurons' inputs, neurons
  * are updated, then on_pre runs for every arrival (in the delivery order of invariant I1),
@@ -133,6 +136,11 @@ typedef struct hebb_rule {
   float (*syn_init)(const double *p, const int *opt, uint32_t s, float w);
   void (*on_pre)(const hebb_rule_ctx *c, const hebb_rule_pre *syn);
   void (*on_post)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
+  /* Optional: called for every neuron of the target population (syn->n may be 0) every
+   * params[period_param] ms, after this step's traces were updated (so traces read at
+   * c->step + 1 include this step's spikes). NULL: no periodic hook. */
+  void (*on_period)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
+  int period_param;
 } hebb_rule;
 
 #ifdef __cplusplus
