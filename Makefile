@@ -51,15 +51,16 @@ asan:
 	  -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	HEBB_E2E_DURATION=200ms \
 	  meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite e2e \
-	  --timeout-multiplier 4
+	  --no-suite slow --timeout-multiplier 4
 
 tsan:
 	$(MAKE) deps EXTRA_DEPS="$(SAN_DEPS)"
 	[ -f build-tsan/build.ninja ] || CC=clang meson setup build-tsan --buildtype=debugoptimized \
 	  -Dwerror=true -Db_sanitize=thread -Db_lundef=false
 	ninja -C build-tsan
-	TSAN_OPTIONS='halt_on_error=1 ignore_noninstrumented_modules=1' \
+	TSAN_OPTIONS='halt_on_error=1 ignore_noninstrumented_modules=1' HEBB_E2E_DURATION=200ms \
 	  meson test -C build-tsan --print-errorlogs --num-processes 1 --suite threads \
 	  --timeout-multiplier 8
 

@@ -82,6 +82,12 @@ void hebb_model_free(hebb_model *m) {
   }
   for (int i = 0; i < m->nrecs; i++)
     free(m->recs[i].indices);
+  for (int i = 0; i < m->nprojs; i++) {
+    free(m->projs[i].switch_step);
+    free(m->projs[i].switch_learn);
+    free(m->projs[i].reward_ms);
+    free(m->projs[i].reward_amount);
+  }
   free(m->pops);
   free(m->projs);
   free(m->recs);
@@ -551,6 +557,7 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
   memcpy(p->name, name, strlen(name) + 1); /* length checked above */
   p->spec = *spec;
   p->spec.name = NULL; /* the name lives in p->name; pointers into a realloc'd array would dangle */
+  p->mod_pop = -1;
   p->delay_min_steps = dlo;
   p->delay_max_steps = dhi;
   p->inhibitory = inhibitory;
@@ -622,15 +629,16 @@ int hebb_model_set_plasticity_param(hebb_model *m, int proj, const char *name, d
     if (strcmp(r->params[i].name, name) == 0) {
       if (!isfinite(value))
         return hebb__model_fail(m, HEBB_ERANGE, name, "%s must be a finite number", name);
-      /* the rule checks its values as they are set, so that a bad one is reported at its
-       * own key; a refused value leaves the previous one */
-      double old = p->rule_params[i];
+      /* Values that only make sense together (Wmin <= Wmax) may pass through a refused state
+       * while they are set one by one, so the verdict waits for hebb_model_check_plasticity
+       * (or hebb_sim_new); it names the parameter whose setting last left the values
+       * refused. */
       p->rule_params[i] = value;
       char err[256];
-      if (r->check && r->check(p->rule_params, p->rule_opts, err, sizeof err)) {
-        p->rule_params[i] = old;
-        return hebb__model_fail(m, HEBB_ERANGE, name, "%s", err);
-      }
+      if (r->check && r->check(p->rule_params, p->rule_opts, err, sizeof err))
+        snprintf(p->rule_bad_field, sizeof p->rule_bad_field, "%s", name);
+      else
+        p->rule_bad_field[0] = 0;
       return 0;
     }
   char names[512];
@@ -642,6 +650,17 @@ int hebb_model_set_plasticity_param(hebb_model *m, int proj, const char *name, d
   return hebb__model_fail(m, HEBB_ENOENT, name,
                           "rule %s has no parameter '%s'; expected one of: %s", r->name, name,
                           names);
+}
+
+int hebb_model_check_plasticity(hebb_model *m, int proj) {
+  if (bad_proj(m, proj) || !m->projs[proj].rule)
+    return 0;
+  hebb_proj *p = &m->projs[proj];
+  char err[256];
+  if (p->rule->check && p->rule->check(p->rule_params, p->rule_opts, err, sizeof err))
+    return hebb__model_fail(m, HEBB_ERANGE, p->rule_bad_field[0] ? p->rule_bad_field : "plasticity",
+                            "%s", err);
+  return 0;
 }
 
 int hebb_model_set_plasticity_option(hebb_model *m, int proj, const char *name, const char *value) {
@@ -667,6 +686,119 @@ int hebb_model_set_plasticity_option(hebb_model *m, int proj, const char *name, 
                             r->options[i].allowed, value);
   }
   return hebb__model_fail(m, HEBB_ENOENT, name, "rule %s has no option '%s'", r->name, name);
+}
+
+int hebb_model_set_learning_schedule(hebb_model *m, int proj, const double *at_ms,
+                                     const bool *learn, size_t n, double repeat_ms) {
+  if (bad_proj(m, proj) || !m->projs[proj].rule)
+    return hebb__model_fail(m, HEBB_ESTATE, "schedule",
+                            "a learning schedule needs a plastic projection");
+  /* A three-factor rule integrates its weights lazily over the time since a synapse's last
+   * update; skipping its hooks would not freeze the weight, so it is refused rather than
+   * half-honoured. */
+  if (m->projs[proj].rule->on_modulator && n > 0)
+    return hebb__model_fail(m, HEBB_EINVAL, "schedule",
+                            "rule %s integrates its weights between events and cannot follow a "
+                            "learning schedule yet; gate learning with its neuromodulator "
+                            "instead (no dopamine, no change)",
+                            m->projs[proj].rule->name);
+  double rsteps = repeat_ms / m->dt;
+  if (!(repeat_ms >= 0) || fabs(rsteps - llround(rsteps)) > 1e-6 * fmax(rsteps, 1.0))
+    return hebb__model_fail(m, HEBB_ERANGE, "repeat",
+                            "repeat %g ms must be a whole number of steps of dt = %g ms", repeat_ms,
+                            m->dt);
+  uint64_t *st = malloc((n ? n : 1) * sizeof *st);
+  bool *ln = malloc((n ? n : 1) * sizeof *ln);
+  if (!st || !ln) {
+    free(st);
+    free(ln);
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  }
+  for (size_t k = 0; k < n; k++) {
+    double steps = at_ms[k] / m->dt;
+    const char *bad = NULL;
+    if (!(steps >= 0) || fabs(steps - llround(steps)) > 1e-6 * fmax(steps, 1.0))
+      bad = "must be a non-negative whole number of steps";
+    else if (k > 0 && llround(steps) <= (long long)st[k - 1])
+      bad = "must come after the previous switch";
+    else if (repeat_ms > 0 && !(at_ms[k] < repeat_ms))
+      bad = "must lie within the repeat period";
+    if (bad) {
+      free(st);
+      free(ln);
+      return hebb__model_fail(m, HEBB_ERANGE, "at", "switch time %g ms %s (dt = %g ms)", at_ms[k],
+                              bad, m->dt);
+    }
+    st[k] = (uint64_t)llround(steps);
+    ln[k] = learn[k];
+  }
+  hebb_proj *p = &m->projs[proj];
+  free(p->switch_step);
+  free(p->switch_learn);
+  p->switch_step = st;
+  p->switch_learn = ln;
+  p->nswitch = n;
+  p->schedule_period = (uint64_t)llround(rsteps);
+  return 0;
+}
+
+bool hebb__proj_learning(const hebb_proj *pj, uint64_t n) {
+  if (!pj->nswitch)
+    return true;
+  uint64_t t = pj->schedule_period ? n % pj->schedule_period : n;
+  bool on = pj->schedule_period ? pj->switch_learn[pj->nswitch - 1] : true;
+  if (pj->schedule_period && pj->switch_step[0] > 0 && t < pj->switch_step[0])
+    return on; /* before the first switch of a period: the state the previous period ended in */
+  for (size_t k = 0; k < pj->nswitch && pj->switch_step[k] <= t; k++)
+    on = pj->switch_learn[k];
+  return on;
+}
+
+int hebb_model_set_modulator(hebb_model *m, int proj, int pop, double delay_ms) {
+  if (bad_proj(m, proj) || !m->projs[proj].rule || !m->projs[proj].rule->on_modulator)
+    return hebb__model_fail(m, HEBB_ESTATE, "modulator",
+                            "a neuromodulator needs a projection with a three-factor rule "
+                            "(such as stdp_dopamine)");
+  if (bad_pop(m, pop))
+    return hebb__model_fail(m, HEBB_EINVAL, "population", "no population %d", pop);
+  if (m->pops[pop].desc->kind == HEBB_NM_DC_GENERATOR)
+    return hebb__model_fail(m, HEBB_EINVAL, "population",
+                            "'%s' is a dc_generator, which sends no spikes", m->pops[pop].name);
+  double steps = delay_ms / m->dt;
+  if (!(steps >= 1 - 1e-9) || steps > 65535)
+    return hebb__model_fail(m, HEBB_ERANGE, "delay",
+                            "modulator delay %g ms must be at least one step and at most 65535",
+                            delay_ms);
+  m->projs[proj].mod_pop = pop;
+  m->projs[proj].mod_delay_ms = delay_ms;
+  return 0;
+}
+
+int hebb_model_add_reward(hebb_model *m, int proj, double at_ms, double amount) {
+  if (bad_proj(m, proj) || !m->projs[proj].rule || !m->projs[proj].rule->on_modulator)
+    return hebb__model_fail(m, HEBB_ESTATE, "rewards",
+                            "rewards need a projection with a three-factor rule (such as "
+                            "stdp_dopamine)");
+  double steps = at_ms / m->dt;
+  if (!(steps >= 1 - 1e-9) || fabs(steps - llround(steps)) > 1e-6 * steps || !isfinite(amount))
+    return hebb__model_fail(m, HEBB_ERANGE, "at",
+                            "a reward at %g ms of %g: the time must be a whole number of steps "
+                            "(dt = %g ms) of at least one, the amount finite",
+                            at_ms, amount, m->dt);
+  hebb_proj *p = &m->projs[proj];
+  if (p->nrewards && at_ms < p->reward_ms[p->nrewards - 1])
+    return hebb__model_fail(m, HEBB_ERANGE, "at", "rewards must be given in time order");
+  double *t = realloc(p->reward_ms, (p->nrewards + 1) * sizeof *t);
+  if (!t)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  p->reward_ms = t;
+  double *a = realloc(p->reward_amount, (p->nrewards + 1) * sizeof *a);
+  if (!a)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  p->reward_amount = a;
+  p->reward_ms[p->nrewards] = at_ms;
+  p->reward_amount[p->nrewards++] = amount;
+  return 0;
 }
 
 int hebb_model_record_weights(hebb_model *m, int proj, double every_ms) {

@@ -37,7 +37,23 @@ typedef struct {
   const hebb_rule *rule; /* NULL: static */
   double rule_params[HEBB_RULE_MAX_PARAMS];
   int rule_opts[HEBB_RULE_MAX_OPTIONS];
+  /* the parameter whose setting last left the rule's values refused by its check, "" when
+   * they pass; reported by hebb_model_check_plasticity */
+  char rule_bad_field[48];
   uint32_t weights_every; /* steps between weight snapshots; 0: none */
+  /* learning schedule: from switch_step[k] on, weights change iff switch_learn[k]; the
+   * schedule repeats every schedule_period steps (0: once). Learning is on before the first
+   * switch. */
+  uint64_t *switch_step;
+  bool *switch_learn;
+  size_t nswitch;
+  uint64_t schedule_period;
+  /* neuromodulator of a three-factor rule: the spikes of population mod_pop (-1: none),
+   * seen mod_delay_ms after emission, and/or scheduled rewards (time, amount) */
+  int mod_pop;
+  double mod_delay_ms;
+  double *reward_ms, *reward_amount;
+  size_t nrewards;
 } hebb_proj;
 
 typedef struct {
@@ -71,6 +87,9 @@ int hebb__model_fail(const hebb_model *m, int code, const char *field, const cha
 /* Makes projection PROJ plastic under RULE (checked against HEBB_RULE_ABI and the limits
  * above) with its default parameters. rules/registry.c finds rules by name. */
 int hebb__model_set_rule(hebb_model *m, int proj, const hebb_rule *rule);
+
+/* Whether projection PJ's weights may change in step N (its learning schedule). */
+bool hebb__proj_learning(const hebb_proj *pj, uint64_t n);
 
 /* Delay in steps of a value in ms. */
 uint32_t hebb__delay_steps(double delay_ms, double dt);

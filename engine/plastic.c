@@ -14,7 +14,7 @@ static int trace_tables(hebb_plastic *pl, int side, const hebb_rule_trace *tr, u
   for (uint32_t j = 0; j < n; j++) {
     double tau = pj->rule_params[tr[j].tau_param];
     if (!(tau > 0) || !isfinite(tau)) {
-      snprintf(err, errlen, "%s: %s must be a positive time, got %g ms", pj->name,
+      snprintf(err, errlen, "%s must be a positive time, got %g ms",
                pl->rule->params[tr[j].tau_param].name, tau);
       return HEBB_ERANGE;
     }
@@ -60,14 +60,39 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
   pl->nneurons = nneurons;
   if (r->check && r->check(pj->rule_params, pj->rule_opts, err, errlen))
     return HEBB_ERANGE;
+  if (r->on_modulator) {
+    double tau = r->mod_tau_param >= 0 && (uint32_t)r->mod_tau_param < r->nparams
+                     ? pj->rule_params[r->mod_tau_param]
+                     : NAN;
+    if (!(tau > 0) || !isfinite(tau)) {
+      snprintf(err, errlen, "the neuromodulator time constant must be positive, got %g ms", tau);
+      return HEBB_ERANGE;
+    }
+    if (pj->mod_pop < 0 && pj->nrewards == 0) {
+      snprintf(err, errlen,
+               "rule %s is a three-factor rule and needs a neuromodulator (a population's "
+               "spikes or a reward schedule)",
+               r->name);
+      return HEBB_EINVAL;
+    }
+    pl->has_mod = true;
+    pl->mod.tau_steps = tau / m->dt;
+    for (size_t k = 0; k < pj->nrewards; k++) {
+      /* a reward at t acts in the step that ends at t */
+      int rc = hebb_plastic_add_modulator_event(pl, (uint64_t)llround(pj->reward_ms[k] / m->dt) - 1,
+                                                pj->reward_amount[k]);
+      if (rc)
+        return rc;
+    }
+  }
   if (r->on_period) {
     double period = r->period_param >= 0 && (uint32_t)r->period_param < r->nparams
                         ? pj->rule_params[r->period_param]
                         : NAN;
     double steps = period / m->dt;
     if (!(steps >= 1 - 1e-9) || fabs(steps - llround(steps)) > 1e-6 * steps) {
-      snprintf(err, errlen, "%s: the period (%g ms) must be a whole number of steps of %g ms",
-               pj->name, period, m->dt);
+      snprintf(err, errlen, "the period (%g ms) must be a whole number of steps of %g ms", period,
+               m->dt);
       return HEBB_ERANGE;
     }
     pl->period_steps = (uint64_t)llround(steps);
@@ -137,14 +162,65 @@ void hebb_plastic_free(hebb_plastic *pl) {
   free(pl->rev_start);
   free(pl->rev_syn);
   free(pl->rev_grp);
+  free(pl->ev_step);
+  free(pl->ev_amount);
   for (int s = 0; s < HEBB_RULE_MAX_SYN; s++)
     free(pl->syn[s]);
   memset(pl, 0, sizeof *pl);
 }
 
 static hebb_rule_ctx context(const hebb_plastic *pl, uint64_t step) {
-  hebb_rule_ctx c = {pl->pj->rule_params, pl->pj->rule_opts, pl->dt, step, &pl->pre, &pl->post};
+  hebb_rule_ctx c = {
+      pl->pj->rule_params,          pl->pj->rule_opts, pl->dt, step, &pl->pre, &pl->post,
+      pl->has_mod ? &pl->mod : NULL};
   return c;
+}
+
+int hebb_plastic_add_modulator_event(hebb_plastic *pl, uint64_t step, double amount) {
+  if (pl->ev_pos > 0 && pl->ev_pos == pl->nev) /* all processed: start over */
+    pl->nev = pl->ev_pos = 0;
+  if (pl->nev == pl->ev_cap) {
+    size_t cap = pl->ev_cap ? 2 * pl->ev_cap : 64;
+    uint64_t *ns = realloc(pl->ev_step, cap * sizeof *ns);
+    if (!ns)
+      return HEBB_ENOMEM;
+    pl->ev_step = ns;
+    double *na = realloc(pl->ev_amount, cap * sizeof *na);
+    if (!na)
+      return HEBB_ENOMEM;
+    pl->ev_amount = na;
+    pl->ev_cap = cap;
+  }
+  /* insertion keeps the tail sorted by step and, within a step, in arrival order: the same
+   * order on every partition */
+  size_t i = pl->nev++;
+  while (i > pl->ev_pos && pl->ev_step[i - 1] > step) {
+    pl->ev_step[i] = pl->ev_step[i - 1];
+    pl->ev_amount[i] = pl->ev_amount[i - 1];
+    i--;
+  }
+  pl->ev_step[i] = step;
+  pl->ev_amount[i] = amount;
+  return 0;
+}
+
+void hebb_plastic_modulate(hebb_plastic *pl, uint64_t step, float *syn_w) {
+  if (pl->ev_pos >= pl->nev || pl->ev_step[pl->ev_pos] != step)
+    return;
+  if (pl->learning) {
+    hebb_rule_ctx c = context(pl, step);
+    for (uint32_t i = 0; i < pl->nneurons; i++) {
+      uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
+      hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
+      pl->rule->on_modulator(&c, &p);
+      pl->updates += b - a;
+    }
+  }
+  double v = hebb_modulator_at(&pl->mod, step);
+  for (; pl->ev_pos < pl->nev && pl->ev_step[pl->ev_pos] == step; pl->ev_pos++)
+    v += pl->ev_amount[pl->ev_pos];
+  pl->mod.value = v;
+  pl->mod.last = step;
 }
 
 void hebb_plastic_pre(hebb_plastic *pl, uint64_t step, uint32_t gp, uint32_t a, uint32_t b,

@@ -36,6 +36,13 @@ typedef struct {
   float *syn[HEBB_RULE_MAX_SYN]; /* per-synapse state, indexed like the partition's weights */
   uint64_t updates;              /* hook calls on synapses, for the profile */
   uint64_t period_steps;         /* of on_period; 0: none */
+  bool learning;                 /* in this step, by the projection's learning schedule */
+  /* neuromodulator: pending events (arrival step, amount), sorted by step */
+  bool has_mod;
+  hebb_modulator mod;
+  uint64_t *ev_step;
+  double *ev_amount;
+  size_t nev, ev_cap, ev_pos;
 } hebb_plastic;
 
 /* Sets up projection PROJ's plastic state on a partition whose synapses are grouped as
@@ -53,6 +60,13 @@ void hebb_plastic_pre(hebb_plastic *pl, uint64_t step, uint32_t gp, uint32_t a, 
                       const uint32_t *syn_tgt, float *syn_w);
 /* Neuron I of the target block spiked at STEP. */
 void hebb_plastic_post(hebb_plastic *pl, uint64_t step, uint32_t i, float *syn_w);
+/* Queues a modulator event of AMOUNT at STEP (not before any queued step but the unprocessed
+ * tail is re-sorted, so events from several sources may come in any order). 0 or
+ * HEBB_ENOMEM. Called at epoch boundaries. */
+int hebb_plastic_add_modulator_event(hebb_plastic *pl, uint64_t step, double amount);
+/* Processes the modulator events due at STEP: the rule's on_modulator for every neuron,
+ * then the concentration jumps. */
+void hebb_plastic_modulate(hebb_plastic *pl, uint64_t step, float *syn_w);
 /* Runs the rule's periodic hook if STEP ends a period. */
 void hebb_plastic_period(hebb_plastic *pl, uint64_t step, float *syn_w);
 /* Adds this step's spikes to the traces, after the hooks. */

@@ -69,6 +69,18 @@ typedef struct {
   uint64_t on, off;
 } dcsrc;
 
+/* Poisson drive fused into its target: a poisson_generator projected one_to_one onto a
+ * neuron is drawn where the neuron lives, at delivery, from the same counter-based stream as
+ * the generator's own spikes (keyed by the generator's gid and the production step), so no
+ * spike of it crosses the outboxes or the queue. */
+typedef struct {
+  uint32_t tgt;     /* block-local */
+  uint32_t gen_gid; /* the generator neuron */
+  uint16_t blk, gen_pop, delay;
+  uint8_t inh, counts; /* counts: this entry counts the generator's spikes */
+  float w;
+} direct;
+
 /* One population's neurons on one partition. */
 typedef struct {
   int pop;
@@ -94,6 +106,8 @@ typedef struct {
   int id;
   uint32_t n_local;
   uint32_t *spiked;
+  direct *din;
+  size_t ndin;
   block *blocks;
   int nblocks;
   /* synapses onto this partition's neurons, grouped */
@@ -139,6 +153,8 @@ typedef struct {
 
 struct hebb_sim {
   const hebb_model *m;
+  bool *proj_direct; /* projection drawn at its targets (see direct) */
+  bool *pop_silent;  /* generator whose spikes are only ever drawn at its targets */
   int P;
   uint32_t epoch; /* steps per epoch = d_min */
   uint64_t step;
@@ -584,6 +600,33 @@ static int add_dc(hebb_sim *s, partition *pt, const synbuf *b) {
   return 0;
 }
 
+static int add_direct(hebb_sim *s, partition *pt, const synbuf *b) {
+  const hebb_model *m = s->m;
+  direct *nd = realloc(pt->din, (pt->ndin + b->n + 1) * sizeof *nd);
+  if (!nd)
+    return HEBB_ENOMEM;
+  pt->din = nd;
+  for (size_t i = 0; i < b->n; i++) {
+    const synrec *r = &b->v[i];
+    const hebb_proj *pj = &m->projs[r->proj];
+    direct *d = &pt->din[pt->ndin++];
+    d->blk = (uint16_t)pj->spec.target;
+    d->tgt = r->tgt - pt->blocks[pj->spec.target].l0;
+    d->gen_gid = r->src;
+    d->gen_pop = (uint16_t)pj->spec.source;
+    d->delay = r->delay;
+    d->inh = pj->inhibitory;
+    d->w = r->w;
+    /* the first direct projection of a silent generator counts its spikes */
+    int first = -1;
+    for (int q = 0; q < m->nprojs && first < 0; q++)
+      if (s->proj_direct[q] && m->projs[q].spec.source == pj->spec.source)
+        first = q;
+    d->counts = s->pop_silent[pj->spec.source] && first == r->proj;
+  }
+  return 0;
+}
+
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return (x > y) - (x < y);
@@ -632,7 +675,13 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   int rc = 0;
   for (int p = 0; p < m->nprojs && !rc; p++) {
     bool dc = m->pops[m->projs[p].spec.source].desc->kind == HEBB_NM_DC_GENERATOR;
-    if (dc) {
+    if (s->proj_direct[p]) {
+      synbuf tmp = {0};
+      rc = generate(s, pt, p, &tmp);
+      if (!rc)
+        rc = add_direct(s, pt, &tmp);
+      free(tmp.v);
+    } else if (dc) {
       synbuf tmp = {0};
       rc = generate(s, pt, p, &tmp);
       if (!rc)
@@ -759,6 +808,13 @@ static int build_plasticity(hebb_sim *s, partition *pt) {
     }
     pt->proj_pl[p] = pt->npl - 1;
     pt->blk_plastic[blk] = true;
+    if (m->projs[p].mod_pop >= 0 && hebb__delay_steps(m->projs[p].mod_delay_ms, m->dt) < s->epoch) {
+      snprintf(pt->msg, sizeof pt->msg,
+               "projection '%s': the neuromodulator delay (%g ms) must be at least the "
+               "smallest synaptic delay (%g ms)",
+               m->projs[p].name, m->projs[p].mod_delay_ms, s->epoch * m->dt);
+      return HEBB_ERANGE;
+    }
   }
   return 0;
 }
@@ -795,6 +851,7 @@ static int build_recorders(hebb_sim *s, partition *pt) {
 
 static void free_partition(partition *pt) {
   free(pt->spiked);
+  free(pt->din);
   for (int i = 0; i < pt->nblocks; i++) {
     block *b = &pt->blocks[i];
     hebb_nm_state_free(&b->st);
@@ -873,6 +930,8 @@ void hebb_sim_free(hebb_sim *s) {
     for (int p = 0; p < s->P; p++)
       free_partition(&s->parts[p]);
   free(s->parts);
+  free(s->proj_direct);
+  free(s->pop_silent);
   if (s->topo)
     hwloc_topology_destroy(s->topo);
   free(s);
@@ -906,9 +965,28 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
   }
   /* The epoch is the smallest spike-carrying delay, capped so that a network without
    * synapses still flushes its outboxes regularly. */
+  s->proj_direct = calloc((size_t)(m->nprojs > 0 ? m->nprojs : 1), sizeof(bool));
+  s->pop_silent = calloc((size_t)m->npops, sizeof(bool));
+  if (!s->proj_direct || !s->pop_silent) {
+    hebb_sim_free(s);
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  }
+  for (int i = 0; i < m->nprojs; i++) {
+    const hebb_proj *pj = &m->projs[i];
+    s->proj_direct[i] = m->pops[pj->spec.source].desc->kind == HEBB_NM_POISSON_GENERATOR &&
+                        pj->spec.rule == HEBB_CONN_ONE_TO_ONE && !pj->rule;
+  }
+  for (int p = 0; p < m->npops; p++) {
+    bool silent = m->pops[p].desc->kind == HEBB_NM_POISSON_GENERATOR && !m->pops[p].record_spikes;
+    for (int i = 0; i < m->nprojs && silent; i++)
+      silent = m->projs[i].spec.source != p || s->proj_direct[i];
+    for (int i = 0; i < m->nprojs && silent; i++)
+      silent = m->projs[i].mod_pop != p; /* a neuromodulator population must spike */
+    s->pop_silent[p] = silent;
+  }
   uint32_t dmin = 1024;
   for (int i = 0; i < m->nprojs; i++)
-    if (m->pops[m->projs[i].spec.source].desc->kind != HEBB_NM_DC_GENERATOR &&
+    if (m->pops[m->projs[i].spec.source].desc->kind != HEBB_NM_DC_GENERATOR && !s->proj_direct[i] &&
         m->projs[i].delay_min_steps < dmin)
       dmin = m->projs[i].delay_min_steps;
   s->epoch = dmin ? dmin : 1;
@@ -961,6 +1039,35 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
 
 /* ------------------------------------------------------------------------------------- */
 /* The run loop */
+
+static void deliver_direct(hebb_sim *s, partition *pt, uint64_t n) {
+  const hebb_model *m = s->m;
+  uint64_t events = 0;
+  for (size_t i = 0; i < pt->ndin; i++) {
+    const direct *d = &pt->din[i];
+    if (n < d->delay)
+      continue;
+    uint64_t step = n - d->delay; /* the step in which the generator produced the spikes */
+    const hebb_nm_consts *k = &pt->blocks[d->gen_pop].k;
+    if (step < k->start_step || step >= k->stop_step)
+      continue;
+    hebb_rng r;
+    hebb_rng_init(&r, m->seed, hebb_stream(HEBB_STREAM_POISSON, d->gen_pop), d->gen_gid, step);
+    uint32_t cnt = hebb_rng_poisson(&r, k->exp_neg_lambda);
+    if (!cnt)
+      continue;
+    hebb_nm_state *st = &pt->blocks[d->blk].st;
+    void *acc = d->inh ? st->acc_in : st->acc_ex;
+    if (st->single)
+      ((float *)acc)[d->tgt] += (float)cnt * d->w;
+    else
+      ((double *)acc)[d->tgt] += (double)cnt * (double)d->w;
+    events += cnt;
+    if (d->counts)
+      pt->blocks[d->gen_pop].spikes += cnt;
+  }
+  pt->syn_events += events;
+}
 
 static void deliver(partition *pt, uint64_t n) {
   size_t ne;
@@ -1024,7 +1131,7 @@ static void update(hebb_sim *s, partition *pt, uint64_t n) {
     const hebb_pop *mp = b->mp;
     switch (mp->desc->kind) {
     case HEBB_NM_POISSON_GENERATOR:
-      if (n >= b->k.start_step && n < b->k.stop_step) {
+      if (!s->pop_silent[b->pop] && n >= b->k.start_step && n < b->k.stop_step) {
         uint32_t stream = hebb_stream(HEBB_STREAM_POISSON, (uint32_t)b->pop);
         for (uint32_t l = 0; l < b->n; l++) {
           hebb_rng r;
@@ -1091,6 +1198,21 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
           part_fail(pt, HEBB_ENOMEM, "event queue");
     }
   }
+  /* neuromodulator spikes reach every partition's plastic projections after their delay */
+  for (int k = 0; k < pt->npl; k++) {
+    hebb_plastic *pl = &pt->pl[k];
+    if (pl->pj->mod_pop < 0)
+      continue;
+    const hebb_pop *mp = &s->m->pops[pl->pj->mod_pop];
+    uint64_t d = hebb__delay_steps(pl->pj->mod_delay_ms, s->m->dt);
+    for (int q = 0; q < s->P; q++) {
+      const spkbuf *ob = &s->parts[q].out[e & 1];
+      for (size_t i = 0; i < ob->n; i++)
+        if (ob->v[i].gid >= mp->gid0 && ob->v[i].gid < mp->gid0 + mp->size &&
+            hebb_plastic_add_modulator_event(pl, ob->v[i].step + d, 1.0))
+          part_fail(pt, HEBB_ENOMEM, "neuromodulator events");
+    }
+  }
   /* the arrivals of a step are at most a bucket: size the list here, not on the hot path */
   if (pt->npl && pt->arrivals_cap < pt->q.scratch_cap) {
     uint32_t *na = realloc(pt->arrivals, pt->q.scratch_cap * sizeof *na);
@@ -1106,15 +1228,19 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
 /* The rule hooks of a step (MODELS.md section 0): on_pre for every arrival in delivery
  * order, on_post for every postsynaptic spike, then the traces take this step's spikes. */
 static void plasticity(partition *pt, uint64_t n) {
+  /* a projection in a frozen phase skips its hooks; its traces still count the spikes */
+  for (int k = 0; k < pt->npl; k++)
+    pt->pl[k].learning = hebb__proj_learning(pt->pl[k].pj, n);
   for (size_t e = 0; e < pt->narrivals; e++) {
     uint32_t g = pt->arrivals[e];
     hebb_plastic *pl = &pt->pl[pt->proj_pl[pt->grp_proj[g]]];
-    hebb_plastic_pre(pl, n, pt->grp_gp[g], pt->grp_start[g], pt->grp_start[g + 1], pt->syn_tgt,
-                     pt->syn_w);
+    if (pl->learning)
+      hebb_plastic_pre(pl, n, pt->grp_gp[g], pt->grp_start[g], pt->grp_start[g + 1], pt->syn_tgt,
+                       pt->syn_w);
   }
   for (size_t e = 0; e < pt->npost; e++)
     for (int k = 0; k < pt->npl; k++)
-      if (pt->pl[k].blk == pt->post_blk[e])
+      if (pt->pl[k].blk == pt->post_blk[e] && pt->pl[k].learning)
         hebb_plastic_post(&pt->pl[k], n, pt->post_idx[e], pt->syn_w);
   for (size_t e = 0; e < pt->narrivals; e++) {
     uint32_t g = pt->arrivals[e];
@@ -1126,13 +1252,22 @@ static void plasticity(partition *pt, uint64_t n) {
         hebb_plastic_count_post(&pt->pl[k], n, pt->post_idx[e]);
   pt->narrivals = 0;
   pt->npost = 0;
-  for (int k = 0; k < pt->npl; k++)
-    hebb_plastic_period(&pt->pl[k], n, pt->syn_w);
+  for (int k = 0; k < pt->npl; k++) {
+    if (pt->pl[k].has_mod)
+      hebb_plastic_modulate(&pt->pl[k], n, pt->syn_w);
+    if (pt->pl[k].learning)
+      hebb_plastic_period(&pt->pl[k], n, pt->syn_w);
+  }
 }
 
 /* Snapshots of the weights of projections that record them, at the end of step N. */
 static void record_weights(hebb_sim *s, partition *pt, uint64_t n) {
   const hebb_model *m = s->m;
+  bool due = false; /* projections are few, groups many: look at the groups only when due */
+  for (int p = 0; p < m->nprojs && !due; p++)
+    due = m->projs[p].weights_every && (n + 1) % m->projs[p].weights_every == 0;
+  if (!due)
+    return;
   for (uint32_t g = 0; g < pt->ngroups; g++) {
     const hebb_proj *pj = &m->projs[pt->grp_proj[g]];
     if (!pj->weights_every || (n + 1) % pj->weights_every)
@@ -1165,6 +1300,8 @@ static void run_partition(hebb_sim *s, partition *pt, uint64_t from, uint64_t to
     if (n % E == 0)
       pt->out[(n / E) & 1].n = 0; /* everyone read it during the previous epoch's exchange */
     deliver(pt, n);
+    if (pt->ndin)
+      deliver_direct(s, pt, n);
     double t1 = now_s();
     pt->phase[PH_DELIVER] += t1 - t;
     update(s, pt, n);

@@ -206,12 +206,49 @@ const char *hebb_rule_name(size_t i);
 const char *hebb_rule_doc(const char *rule);
 const char *hebb_rule_param(const char *rule, size_t i, const char **unit, double *default_value);
 const char *hebb_rule_option(const char *rule, size_t i, const char **allowed);
+/* The shared object a rule was loaded from (the path given to hebb_rule_load), or NULL for a
+ * built-in rule or an unknown name. */
+const char *hebb_rule_origin(const char *rule);
+/* Loads a plasticity rule from the shared object PATH (a bare file name means the current
+ * directory, not the library search path) and registers it after the known rules, so that
+ * it is found by name like a built-in one. The object must export the function
+ *   const hebb_rule *hebb_rule_entry(void);
+ * (hebb/rule.h; a template is in examples/plugins). The rule is refused unless it was built
+ * for this HEBB_RULE_ABI, its name is an identifier that no known rule has, it has its hooks
+ * and stays within the engine's limits, and its descriptors are consistent. Loading a file
+ * that is already loaded (under any path) does nothing. A loaded object stays loaded for the
+ * life of the process. Safe to call from several threads, and while other threads look rules
+ * up. Returns 0, or HEBB_EIO (cannot be loaded: missing, not a shared object, unresolved
+ * symbols), HEBB_EINVAL (not a usable rule), HEBB_ERANGE (too many plugins) or HEBB_ENOMEM,
+ * with a one-line message starting with PATH in ERR. */
+int hebb_rule_load(const char *path, char *err, size_t errlen);
 
 /* Makes projection PROJ plastic under RULE with its default parameters. */
 int hebb_model_set_plasticity(hebb_model *m, int proj, const char *rule);
-/* Sets a parameter (in its unit) or an option of the projection's rule. */
+/* Sets a parameter (in its unit) or an option of the projection's rule. Unknown names are
+ * refused at once; the values themselves are judged by hebb_model_check_plasticity, once all
+ * are set (values such as Wmin <= Wmax only make sense together), and again by hebb_sim_new. */
 int hebb_model_set_plasticity_param(hebb_model *m, int proj, const char *name, double value);
 int hebb_model_set_plasticity_option(hebb_model *m, int proj, const char *name, const char *value);
+/* Learning phases: from AT_MS[k] on, the weights of PROJ change iff LEARN[k] (times sorted,
+ * whole numbers of steps); before the first switch they do. With REPEAT_MS > 0 the schedule
+ * repeats with that period (switch times then lie in [0, REPEAT_MS), and the part of a period
+ * before its first switch continues the state of its last switch). Traces keep running while
+ * weights are frozen, so an update phase after a prediction phase sees the whole spike
+ * history. A step ending at time t belongs to the phase in force at t - dt. */
+int hebb_model_set_learning_schedule(hebb_model *m, int proj, const double *at_ms,
+                                     const bool *learn, size_t n, double repeat_ms);
+/* The neuromodulator of a three-factor rule on PROJ (stdp_dopamine): every spike of
+ * population POP (NEST's volume transmitter) reaches all synapses of PROJ DELAY_MS after its
+ * emission (at least the network's smallest delay, so that it arrives in time on every
+ * thread). */
+int hebb_model_set_modulator(hebb_model *m, int proj, int pop, double delay_ms);
+/* A scheduled neuromodulator event of size AMOUNT at AT_MS (a whole number of steps, at
+ * least one step), for rewards given by the protocol rather than by a population. */
+int hebb_model_add_reward(hebb_model *m, int proj, double at_ms, double amount);
+/* Checks the rule parameters of PROJ together; on failure the error's field is the
+ * parameter whose setting last made them invalid (or "plasticity"). */
+int hebb_model_check_plasticity(hebb_model *m, int proj);
 /* Records the weights of every synapse of PROJ every EVERY_MS (a whole number of steps). */
 int hebb_model_record_weights(hebb_model *m, int proj, double every_ms);
 /* -1 when there is no projection of that name. */

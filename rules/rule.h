@@ -14,7 +14,9 @@
  *     on_post for the plastic synapses onto a neuron that spiked in this step, and
  *     optionally on_period, for the plastic synapses onto every neuron of the target
  *     population, every `period` of model time (homeostasis, consolidation, batched
- *     updates), at the end of a step whose end time is a multiple of the period.
+ *     updates), at the end of a step whose end time is a multiple of the period; and
+ *     optionally on_modulator, for three-factor rules, at every neuromodulator event
+ *     (at the end of its step, after on_pre, on_post and the trace updates).
  *
  * Within a step (MODELS.md section 0): spikes are delivered to the neurons' inputs, neurons
  * are updated, then on_pre runs for every arrival (in the delivery order of invariant I1),
@@ -37,8 +39,10 @@ extern "C" {
 #endif
 
 /* The version of this interface. A rule built against another version is refused. Bump it
- * with any change to the structures below. */
-#define HEBB_RULE_ABI 1
+ * with any change to the structures below. Version 2 added the neuromodulator (on_modulator,
+ * mod_tau_param, hebb_rule_ctx.mod). Frozen in every version: `abi` and `name` are the first
+ * two fields of hebb_rule, so that a loader can read them before it trusts the rest. */
+#define HEBB_RULE_ABI 2
 
 typedef struct {
   const char *name;
@@ -85,6 +89,20 @@ static inline double hebb_trace_at(const hebb_trace_set *t, uint32_t owner, uint
   return t->value[(size_t)owner * t->n + j] * f;
 }
 
+/* A neuromodulator concentration shared by all synapses of a projection: VALUE at step LAST
+ * (just after that step's events), decaying with TAU_STEPS; each modulator event (a spike of
+ * the modulating population, or a scheduled reward) adds its amount. */
+typedef struct {
+  double value;
+  uint64_t last;
+  double tau_steps;
+} hebb_modulator;
+
+/* The modulator concentration at the end of step STEP, before that step's events. */
+static inline double hebb_modulator_at(const hebb_modulator *m, uint64_t step) {
+  return m->value * exp(-(double)(step - m->last) / m->tau_steps);
+}
+
 typedef struct {
   const double *p;            /* parameter values, in default units */
   const int *opt;             /* option values (indices into allowed) */
@@ -92,6 +110,7 @@ typedef struct {
   uint64_t step;              /* the current step: spikes now are stamped (step + 1) * dt */
   const hebb_trace_set *pre;  /* owners: presynaptic groups */
   const hebb_trace_set *post; /* owners: target neurons (block-local index) */
+  const hebb_modulator *mod;  /* the projection's neuromodulator, or NULL */
 } hebb_rule_ctx;
 
 /* The synapses reached by one presynaptic spike: one source, one delay, consecutive in
@@ -137,10 +156,18 @@ typedef struct hebb_rule {
   void (*on_pre)(const hebb_rule_ctx *c, const hebb_rule_pre *syn);
   void (*on_post)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
   /* Optional: called for every neuron of the target population (syn->n may be 0) every
-   * params[period_param] ms, after this step's traces were updated (so traces read at
-   * c->step + 1 include this step's spikes). NULL: no periodic hook. */
+   * params[period_param] ms, after this step's traces were updated: traces read at c->step
+   * are the values at the end of the step, this step's spikes included. Skipped, like the
+   * other hooks, while a learning schedule freezes the weights. NULL: no periodic hook. */
   void (*on_period)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
   int period_param;
+  /* Optional, for three-factor rules: called for every neuron of the target population at a
+   * modulator event, before the event changes the concentration (so that a rule can bring
+   * its synapses up to date with the old concentration). The concentration decays with
+   * params[mod_tau_param] (ms). A rule with on_modulator needs a modulator on its
+   * projection (a population's spikes or a reward schedule). */
+  void (*on_modulator)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
+  int mod_tau_param;
 } hebb_rule;
 
 #ifdef __cplusplus

@@ -37,7 +37,8 @@ typedef struct {
   double w0;
   double t_end;
   int threads;
-  bool final_only; /* return only the final weight (no recording every step) */
+  bool final_only;               /* return only the final weight (no recording every step) */
+  double frozen_from, frozen_to; /* weights frozen in [from, to) (ms); equal: never */
 } protocol;
 
 /* Builds and runs the protocol; returns the recorded weight after every step (index k:
@@ -77,6 +78,11 @@ static void run(const stdp_params *sp, const protocol *pr, double dt, float **w,
   OK(m, hebb_model_set_plasticity_param(m, proj, "mu_minus", sp->mu_minus));
   OK(m, hebb_model_set_plasticity_param(m, proj, "Wmax", sp->wmax));
   OK(m, hebb_model_set_plasticity_option(m, proj, "scheme", sp->scheme));
+  if (pr->frozen_to > pr->frozen_from) {
+    const double at[2] = {pr->frozen_from, pr->frozen_to};
+    const bool learn[2] = {false, true};
+    OK(m, hebb_model_set_learning_schedule(m, proj, at, learn, 2, 0.0));
+  }
   if (!pr->final_only)
     OK(m, hebb_model_record_weights(m, proj, dt));
   OK(m, hebb_model_record_spikes(m, tgt));
@@ -143,13 +149,23 @@ static double trace(const double *t, size_t n, double now, double tau, bool near
  * spikes within a time, each reading the other side's trace at t - eps. Returns w at the
  * end of step k in ref[k]. */
 static void reference(const stdp_params *p, const double *arr, size_t narr, const double *post,
-                      size_t npost, double w0, double dt, size_t nsteps, float *ref) {
+                      size_t npost, double w0, double dt, size_t nsteps, float *ref,
+                      double frozen_from, double frozen_to) {
   bool nearest = strcmp(p->scheme, "all_to_all") != 0;
   bool restricted = strcmp(p->scheme, "nearest_restricted") == 0;
   float w = (float)w0;
   size_t ia = 0, ip = 0;
   for (size_t k = 0; k < nsteps; k++) {
     double t = (double)(k + 1) * dt;
+    /* step k is frozen when its start time lies in [from, to) */
+    if ((double)k * dt >= frozen_from - 1e-9 && (double)k * dt < frozen_to - 1e-9) {
+      for (; ia < narr && fabs(arr[ia] - t) < 1e-9; ia++)
+        ;
+      for (; ip < npost && fabs(post[ip] - t) < 1e-9; ip++)
+        ;
+      ref[k] = w;
+      continue;
+    }
     for (; ia < narr && fabs(arr[ia] - t) < 1e-9; ia++) {
       double last_post, last_pre_before;
       double y = trace(post, npost, t, p->tau_minus, nearest, &last_post);
@@ -187,7 +203,7 @@ static void check_trajectory(const stdp_params *sp, const protocol *pr, double d
   for (size_t i = 0; i < pr->npre; i++)
     arr[i] = pr->pre[i] + pr->delay; /* axonal delay: the synapse sees emission + delay */
   float *ref = malloc(nw * sizeof *ref);
-  reference(sp, arr, pr->npre, post, npost, pr->w0, dt, nw, ref);
+  reference(sp, arr, pr->npre, post, npost, pr->w0, dt, nw, ref, pr->frozen_from, pr->frozen_to);
   size_t changes = 0;
   for (size_t k = 0; k < nw; k++) {
     ck_assert_msg(fabs((double)w[k] - (double)ref[k]) <= 1e-12 * fabs((double)ref[k]),
@@ -215,7 +231,9 @@ static protocol irregular(int threads) {
                 40.0,
                 100.0,
                 threads,
-                false};
+                false,
+                0.0,
+                0.0};
   return p;
 }
 
@@ -254,11 +272,31 @@ START_TEST(test_trajectory_nearest_restricted) {
 }
 END_TEST
 
+/* Learning phases: weights frozen in [30, 60) ms (a prediction phase) stay constant there,
+ * and the updates after it see the traces of the spikes that came during it. */
+START_TEST(test_learning_phase) {
+  stdp_params sp = {20.0, 20.0, 0.01, 1.05, 0.0, 0.0, 100.0, "all_to_all"};
+  protocol pr = irregular(2);
+  pr.frozen_from = 30.0;
+  pr.frozen_to = 60.0;
+  check_trajectory(&sp, &pr, 0.1);
+  float *w;
+  double *post;
+  size_t nw, npost;
+  run(&sp, &pr, 0.1, &w, &nw, &post, &npost);
+  for (size_t k = 300; k < 600; k++)
+    ck_assert_msg(w[k] == w[299], "step %zu: weight changed while frozen", k);
+  ck_assert_msg(w[700] != w[599], "no learning after the frozen phase");
+  free(w);
+  free(post);
+}
+END_TEST
+
 /* Hard bounds: a strong additive rule drives the weight to Wmax and to 0 exactly. */
 START_TEST(test_bounds) {
   static const double pre_up[] = {10, 30, 50, 70, 90}, drive_up[] = {10.5, 30.5, 50.5, 70.5, 90.5};
   stdp_params sp = {20.0, 20.0, 0.5, 1.0, 0.0, 0.0, 10.0, "all_to_all"};
-  protocol pr = {pre_up, 5, drive_up, 5, 0.1, 5.0, 100.0, 1, false};
+  protocol pr = {pre_up, 5, drive_up, 5, 0.1, 5.0, 100.0, 1, false, 0.0, 0.0};
   float *w;
   double *post;
   size_t nw, npost;
@@ -268,7 +306,7 @@ START_TEST(test_bounds) {
   free(post);
   /* anti-causal pairs: post before pre, the weight floors at 0 */
   static const double pre_dn[] = {12, 32, 52, 72, 92}, drive_dn[] = {10, 30, 50, 70, 90};
-  protocol pd = {pre_dn, 5, drive_dn, 5, 0.1, 5.0, 100.0, 1, false};
+  protocol pd = {pre_dn, 5, drive_dn, 5, 0.1, 5.0, 100.0, 1, false, 0.0, 0.0};
   run(&sp, &pd, 0.1, &w, &nw, &post, &npost);
   ck_assert_float_eq(w[nw - 1], 0.0f);
   free(w);
@@ -290,7 +328,7 @@ static void window_point(double lag) {
     drive[i] = t_arrival + lag - dt; /* the target spikes one step after its drive */
   }
   stdp_params sp = {20.0, 20.0, 0.001, 1.05, 0.0, 0.0, 1000.0, "all_to_all"};
-  protocol pr = {pre, PAIRS, drive, PAIRS, delay, 500.0, 1000.0 * PAIRS, 1, true};
+  protocol pr = {pre, PAIRS, drive, PAIRS, delay, 500.0, 1000.0 * PAIRS, 1, true, 0.0, 0.0};
   float *w;
   double *post;
   size_t nw, npost;
@@ -410,6 +448,7 @@ static Suite *stdp_suite(void) {
   tcase_add_test(tc, test_trajectory_nearest_symmetric);
   tcase_add_test(tc, test_trajectory_nearest_restricted);
   tcase_add_test(tc, test_bounds);
+  tcase_add_test(tc, test_learning_phase);
   tcase_add_test(tc, test_window);
   tcase_add_test(tc, test_determinism);
   suite_add_tcase(s, tc);
