@@ -43,7 +43,8 @@ static const char main_usage[] =
     "                             print recorded weights as projection<TAB>time_ms<TAB>\n"
     "                             source_index<TAB>target_index<TAB>weight\n"
     "  models                     list the neuron and stimulus models with their parameters\n"
-    "  rules                      list the plasticity rules with their parameters\n"
+    "  rules [--plugin PATH]...   list the plasticity rules with their parameters, after\n"
+    "                             loading the plugins given (their origin is shown)\n"
     "  help                       show this help\n"
     "  version                    print the version\n"
     "\n"
@@ -71,6 +72,8 @@ static const char run_usage[] =
     "                       terminal)\n"
     "  -v, --verbose        also print the thread pinning and the time per phase\n"
     "      --no-pin         do not pin threads to cores\n"
+    "      --plugin PATH    load a plasticity rule from the shared object PATH before the\n"
+    "                       model is read (repeatable; see examples/plugins)\n"
     "  -h, --help           show this help\n";
 
 typedef struct {
@@ -92,14 +95,19 @@ static double wall(void) {
 }
 
 static int parse_args(int argc, char **argv, run_args *a) {
-  static const struct option opts[] = {
-      {"output", required_argument, NULL, 'o'},   {"threads", required_argument, NULL, 't'},
-      {"duration", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'},
-      {"quiet", no_argument, NULL, 'q'},          {"progress", no_argument, NULL, 'p'},
-      {"verbose", no_argument, NULL, 'v'},        {"no-pin", no_argument, NULL, 'P'},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                       {"threads", required_argument, NULL, 't'},
+                                       {"duration", required_argument, NULL, 'd'},
+                                       {"seed", required_argument, NULL, 's'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {"progress", no_argument, NULL, 'p'},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"no-pin", no_argument, NULL, 'P'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"plugin", required_argument, NULL, 'L'},
+                                       {NULL, 0, NULL, 0}};
   int c;
-  char err[256], *end;
+  char err[512], *end;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:t:d:s:qpvh", opts, NULL)) != -1) {
     switch (c) {
@@ -153,6 +161,12 @@ static int parse_args(int argc, char **argv, run_args *a) {
     case 'h':
       fputs(run_usage, stdout);
       exit(0);
+    case 'L':
+      if (hebb_rule_load(optarg, err, sizeof err)) {
+        fprintf(stderr, "hebb: %s\n", err);
+        return EXIT_INPUT;
+      }
+      break;
     default:
       fprintf(stderr, "Try 'hebb run --help'.\n");
       return EXIT_INPUT;
@@ -395,10 +409,32 @@ static int cmd_weights(int argc, char **argv) {
   return fflush(stdout) ? EXIT_RUN : 0;
 }
 
-static int cmd_rules(void) {
+static int cmd_rules(int argc, char **argv) {
+  static const char usage[] = "usage: hebb rules [--plugin PATH]...\n";
+  char err[512];
+  for (int i = 1; i < argc; i++) {
+    const char *path;
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      fputs(usage, stdout);
+      return 0;
+    } else if (strncmp(argv[i], "--plugin=", 9) == 0) {
+      path = argv[i] + 9;
+    } else if (strcmp(argv[i], "--plugin") == 0 && i + 1 < argc) {
+      path = argv[++i];
+    } else {
+      fprintf(stderr, "hebb rules: unexpected argument '%s'\n%s", argv[i], usage);
+      return EXIT_INPUT;
+    }
+    if (hebb_rule_load(path, err, sizeof err)) {
+      fprintf(stderr, "hebb: %s\n", err);
+      return EXIT_INPUT;
+    }
+  }
   for (size_t i = 0; i < hebb_rule_count(); i++) {
     const char *name = hebb_rule_name(i), *unit, *allowed;
     printf("%s: %s\n", name, hebb_rule_doc(name));
+    if (hebb_rule_origin(name))
+      printf("  plugin %s\n", hebb_rule_origin(name));
     double def;
     for (size_t k = 0; hebb_rule_param(name, k, &unit, &def); k++)
       printf("  param  %-12s %g %s\n", hebb_rule_param(name, k, NULL, NULL), def,
@@ -440,7 +476,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "models") == 0)
     return cmd_models();
   if (strcmp(cmd, "rules") == 0)
-    return cmd_rules();
+    return cmd_rules(argc - 1, argv + 1);
   if (strcmp(cmd, "weights") == 0)
     return cmd_weights(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

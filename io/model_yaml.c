@@ -19,7 +19,8 @@
  *
  * Problems are collected, sorted by position and written into a hebb_diag, one line each:
  * "FILE:LINE:COLUMN: what is wrong; expected WHAT". Nothing is printed and nothing exits.
- * The functions keep no global state, so several models may be loaded concurrently.
+ * The functions keep no global state, so several models may be loaded concurrently (the
+ * plugins a file lists go into libhebb's rule registry, which is safe for that).
  */
 #include "hebb.h"
 #include "units.h"
@@ -411,6 +412,25 @@ static const char *next_rule_param_or_option(const void *arg, size_t *cursor) {
   if (i < np)
     return hebb_rule_param(rule, i, NULL, NULL);
   return hebb_rule_option(rule, i - np, NULL);
+}
+
+/* The keys of a plasticity mapping that belong to the file format, not to a rule: they are
+ * read as such whatever the rule, so a rule parameter cannot have one of these names. */
+enum { XK_MODULATOR, XK_REWARDS, XK_SCHEDULE, XK_COUNT };
+static const char *const PLAST_RESERVED[XK_COUNT] = {"modulator", "rewards", "schedule"};
+
+/* Iterates every key that may follow rule: in a plasticity mapping of rule ARG: its
+ * parameters and options, then the reserved keys. */
+static const char *next_plasticity_key(const void *arg, size_t *cursor) {
+  size_t nrule = 0, i = (*cursor)++;
+  while (next_rule_param_or_option(arg, &nrule) != NULL)
+    ;
+  nrule--; /* the last call moved past the end */
+  if (i < nrule) {
+    size_t at = i;
+    return next_rule_param_or_option(arg, &at);
+  }
+  return i - nrule < XK_COUNT ? PLAST_RESERVED[i - nrule] : NULL;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -910,6 +930,14 @@ typedef struct {
   int id; /* builder id; -1 when adding it failed */
 } pop_entry;
 
+/* A scheduled neuromodulator event (plasticity.rewards) or a switch of a learning schedule
+ * (plasticity.schedule.switches): its mapping, time and amount or learning state. */
+typedef struct {
+  yaml_node_t *node;
+  double at, amount;
+  bool learn;
+} timed_item;
+
 typedef struct {
   yaml_node_t *node;
   int src, dst; /* indexes into ir.pops, -1 when unknown */
@@ -924,6 +952,20 @@ typedef struct {
   const char *plast_rule;
   param_item *plast_params;
   size_t nplast_params;
+  /* the plasticity keys that are not rule parameters, each with its key node (NULL when
+   * absent or not valid): the modulator (mapping, population index into ir.pops, delay when
+   * given), the rewards in time order, the learning schedule (switches and repeat) */
+  yaml_node_t *mod_key, *mod_node;
+  int mod_pop;
+  bool mod_has_delay;
+  double mod_delay;
+  yaml_node_t *rewards_key;
+  timed_item *rewards;
+  size_t nrewards;
+  yaml_node_t *sched_key, *sched_node;
+  timed_item *switches;
+  size_t nswitches;
+  double repeat;
   int id; /* builder id; -1 until added */
 } proj_entry;
 
@@ -991,8 +1033,11 @@ static void ir_free(ir_t *ir) {
     free(p->times);
   }
   free(ir->pops);
-  for (size_t i = 0; i < ir->nprojs; i++)
+  for (size_t i = 0; i < ir->nprojs; i++) {
     free(ir->projs[i].plast_params);
+    free(ir->projs[i].rewards);
+    free(ir->projs[i].switches);
+  }
   free(ir->projs);
   free(ir->spikes);
   free(ir->weights);
@@ -1505,11 +1550,161 @@ static bool weight_dim(const ir_t *ir, const proj_entry *j, hebb_dim *dim) {
   return unit != NULL && dim_of_unit(unit, dim);
 }
 
+enum { MK_POPULATION, MK_DELAY, MK_COUNT };
+static const key_spec MOD_KEYS[MK_COUNT] = {
+    [MK_POPULATION] = {"population", true, "a population or stimulus name"},
+    [MK_DELAY] = {"delay", false, "a time such as 1 ms"},
+};
+
+/* Reads plasticity.modulator of projection J (WHAT): {population: NAME, delay: TIME}. Whether
+ * the rule takes a modulator, and whether the population sends spikes, is the builder's to
+ * say in phase 2; the default delay is computed there (default_modulator_delay). */
+static void read_modulator(ir_t *ir, proj_entry *j, yaml_node_t *key, yaml_node_t *node,
+                           const char *what) {
+  ctx_t *c = ir->c;
+  char mwhat[224], names[LIST_MAX], sug[96];
+  snprintf(mwhat, sizeof mwhat, "the modulator of %s", what);
+  yaml_node_t *keys[MK_COUNT], *vals[MK_COUNT];
+  if (!read_mapping(c, node, MOD_KEYS, MK_COUNT, mwhat, false, keys, vals))
+    return;
+  int pop = -1;
+  bool ok = vals[MK_POPULATION] != NULL;
+  if (ok) {
+    const char *name = need_scalar(c, vals[MK_POPULATION], "population", MOD_KEYS[0].hint);
+    entry_filter f = {ir, 0};
+    pop = name != NULL ? find_entry(ir, name) : -1;
+    if (name != NULL && pop < 0 && !ir->names_incomplete)
+      report(c, vals[MK_POPULATION],
+             "unknown modulator population '%.*s%s'%s; expected a population or stimulus "
+             "name: %s",
+             ECHO(name), suggest(name, next_entry, &f, sug, sizeof sug),
+             list_names(next_entry, &f, names, sizeof names));
+    ok = pop >= 0;
+  }
+  if (vals[MK_DELAY] != NULL &&
+      !read_quantity(c, vals[MK_DELAY], HEBB_DIM_TIME, "modulator delay", &j->mod_delay))
+    ok = false;
+  if (!ok)
+    return;
+  j->mod_key = key;
+  j->mod_node = node;
+  j->mod_pop = pop;
+  j->mod_has_delay = vals[MK_DELAY] != NULL;
+}
+
+enum { RWK_AT, RWK_AMOUNT, RWK_COUNT };
+static const key_spec REWARD_KEYS[RWK_COUNT] = {
+    [RWK_AT] = {"at", true, "a time such as 1 s"},
+    [RWK_AMOUNT] = {"amount", false, "a number (default 1)"},
+};
+
+/* Reads plasticity.rewards of projection J (WHAT): a list of {at: TIME, amount: NUMBER} in
+ * time order (equal times are allowed: their amounts add up). A reward earlier than the one
+ * before it is reported at its time. */
+static void read_rewards(ir_t *ir, proj_entry *j, yaml_node_t *key, yaml_node_t *node,
+                         const char *what) {
+  ctx_t *c = ir->c;
+  size_t n;
+  if (!need_sequence(c, node, "rewards", "a list such as [{at: 1 s, amount: 0.5}]", true, &n))
+    return;
+  j->rewards_key = key;
+  j->rewards = xcalloc(c, n, sizeof *j->rewards);
+  if (n > 0 && j->rewards == NULL)
+    return;
+  const yaml_node_t *prev = NULL; /* the time of the last good reward */
+  for (size_t i = 0; i < n; i++) {
+    yaml_node_t *item = seq_item(c, node, i);
+    char rwhat[224];
+    snprintf(rwhat, sizeof rwhat, "reward #%zu of %s", i + 1, what);
+    yaml_node_t *keys[RWK_COUNT], *vals[RWK_COUNT];
+    if (!read_mapping(c, item, REWARD_KEYS, RWK_COUNT, rwhat, false, keys, vals))
+      continue;
+    timed_item r = {item, 0.0, 1.0, false};
+    bool ok =
+        vals[RWK_AT] != NULL && read_quantity(c, vals[RWK_AT], HEBB_DIM_TIME, "reward time", &r.at);
+    if (vals[RWK_AMOUNT] != NULL &&
+        !read_quantity(c, vals[RWK_AMOUNT], HEBB_DIM_NONE, "reward amount", &r.amount))
+      ok = false;
+    if (ok && j->nrewards > 0 && r.at < j->rewards[j->nrewards - 1].at) {
+      report(c, vals[RWK_AT],
+             "reward at %g ms comes before the previous one (%g ms, line %d); expected the "
+             "rewards in time order",
+             r.at, j->rewards[j->nrewards - 1].at, (int)prev->start_mark.line + 1);
+      ok = false;
+    }
+    if (ok) {
+      j->rewards[j->nrewards++] = r;
+      prev = vals[RWK_AT];
+    }
+  }
+}
+
+enum { SCK_SWITCHES, SCK_REPEAT, SCK_COUNT };
+static const key_spec SCHEDULE_KEYS[SCK_COUNT] = {
+    [SCK_SWITCHES] = {"switches", true, "a list such as [{at: 0 ms, learn: false}]"},
+    [SCK_REPEAT] = {"repeat", false, "a period such as 1 s (default 0: no repetition)"},
+};
+
+enum { SWK_AT, SWK_LEARN, SWK_COUNT };
+static const key_spec SWITCH_KEYS[SWK_COUNT] = {
+    [SWK_AT] = {"at", true, "a time such as 500 ms"},
+    [SWK_LEARN] = {"learn", true, "true or false"},
+};
+
+/* Reads plasticity.schedule of projection J (WHAT): {switches: [{at: TIME, learn: BOOL},
+ * ...], repeat: TIME}. The order of the switches, their times in whole steps and within the
+ * period are the builder's to check in phase 2. */
+static void read_schedule(ir_t *ir, proj_entry *j, yaml_node_t *key, yaml_node_t *node,
+                          const char *what) {
+  ctx_t *c = ir->c;
+  char swhat[224];
+  snprintf(swhat, sizeof swhat, "the schedule of %s", what);
+  yaml_node_t *keys[SCK_COUNT], *vals[SCK_COUNT];
+  if (!read_mapping(c, node, SCHEDULE_KEYS, SCK_COUNT, swhat, false, keys, vals))
+    return;
+  bool ok = vals[SCK_SWITCHES] != NULL;
+  if (vals[SCK_REPEAT] != NULL &&
+      !read_quantity(c, vals[SCK_REPEAT], HEBB_DIM_TIME, "repeat", &j->repeat))
+    ok = false;
+  size_t n = 0;
+  if (vals[SCK_SWITCHES] == NULL ||
+      !need_sequence(c, vals[SCK_SWITCHES], "switches", SCHEDULE_KEYS[SCK_SWITCHES].hint, true, &n))
+    return;
+  j->switches = xcalloc(c, n, sizeof *j->switches);
+  if (n > 0 && j->switches == NULL)
+    return;
+  for (size_t i = 0; i < n; i++) {
+    yaml_node_t *item = seq_item(c, vals[SCK_SWITCHES], i);
+    char wwhat[256];
+    snprintf(wwhat, sizeof wwhat, "switch #%zu of %s", i + 1, swhat);
+    yaml_node_t *wkeys[SWK_COUNT], *wvals[SWK_COUNT];
+    if (!read_mapping(c, item, SWITCH_KEYS, SWK_COUNT, wwhat, false, wkeys, wvals)) {
+      ok = false;
+      continue;
+    }
+    timed_item *s = &j->switches[j->nswitches];
+    s->node = item;
+    bool good = wvals[SWK_AT] != NULL &&
+                read_quantity(c, wvals[SWK_AT], HEBB_DIM_TIME, "switch time", &s->at);
+    if (wvals[SWK_LEARN] == NULL || !read_bool(c, wvals[SWK_LEARN], "learn", &s->learn))
+      good = false;
+    if (good)
+      j->nswitches++;
+    else
+      ok = false;
+  }
+  if (ok) {
+    j->sched_key = key;
+    j->sched_node = node;
+  }
+}
+
 /* Reads the plasticity mapping of projection J: rule: NAME first (it says which keys may
  * follow), then each key a parameter of the rule (value in the parameter's unit, "weight"
- * meaning the projection's weight unit) or one of its options (a value among the allowed
- * ones). Whether the projection can be plastic at all (not from a dc_generator, weights that
- * cannot be negative) is the builder's to say in phase 2. */
+ * meaning the projection's weight unit), one of its options (a value among the allowed
+ * ones), or one of the reserved keys modulator, rewards and schedule. Whether the projection
+ * can be plastic at all (not from a dc_generator, weights that cannot be negative) and
+ * whether its rule takes a modulator are the builder's to say in phase 2. */
 static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const char *what) {
   ctx_t *c = ir->c;
   char kb[96], names[LIST_MAX], sug[96], field[160], pwhat[192];
@@ -1559,12 +1754,23 @@ static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const ch
     nkeys++;
   while (hebb_rule_param(rule, np, NULL, NULL) != NULL)
     np++;
+  /* A rule (a plugin) with a parameter named like a reserved key could not be given it. */
+  cursor = 0;
+  for (const char *name; (name = next_rule_param_or_option(rule, &cursor)) != NULL;)
+    for (int x = 0; x < XK_COUNT; x++)
+      if (strcmp(name, PLAST_RESERVED[x]) == 0)
+        report(c, rule_v,
+               "plasticity rule %s has a parameter or option named '%s', a key that model "
+               "files reserve; expected a rule without parameters or options named modulator, "
+               "rewards or schedule",
+               rule, name);
   yaml_node_t **seen = xcalloc(c, nkeys + 1, sizeof *seen);
   j->plast_params = xcalloc(c, npairs, sizeof *j->plast_params);
   if (seen == NULL || j->plast_params == NULL) {
     free(seen);
     return;
   }
+  yaml_node_t *xkeys[XK_COUNT] = {NULL}, *xvals[XK_COUNT] = {NULL};
   for (yaml_node_pair_t *pp = node->data.mapping.pairs.start; pp < node->data.mapping.pairs.top;
        pp++) {
     yaml_node_t *k = node_at(c, pp->key), *v = node_at(c, pp->value);
@@ -1576,6 +1782,21 @@ static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const ch
              kind_of(k, kb, sizeof kb), rule);
       continue;
     }
+    int x = 0;
+    while (x < XK_COUNT && strcmp(PLAST_RESERVED[x], ks) != 0)
+      x++;
+    if (x < XK_COUNT && xkeys[x] != NULL) {
+      report(c, k,
+             "duplicate key '%s' in %s (first given at line %d, column %d); expected each "
+             "key once",
+             ks, pwhat, (int)xkeys[x]->start_mark.line + 1, (int)xkeys[x]->start_mark.column + 1);
+      continue;
+    }
+    if (x < XK_COUNT) {
+      xkeys[x] = k;
+      xvals[x] = v;
+      continue;
+    }
     size_t idx = 0;
     const char *name;
     cursor = 0;
@@ -1583,8 +1804,8 @@ static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const ch
       idx++;
     if (name == NULL) {
       report(c, k, "unknown parameter '%.*s%s' for plasticity rule %s%s; expected one of %s",
-             ECHO(ks), rule, suggest(ks, next_rule_param_or_option, rule, sug, sizeof sug),
-             list_names(next_rule_param_or_option, rule, names, sizeof names));
+             ECHO(ks), rule, suggest(ks, next_plasticity_key, rule, sug, sizeof sug),
+             list_names(next_plasticity_key, rule, names, sizeof names));
       continue;
     }
     if (seen[idx] != NULL) {
@@ -1635,6 +1856,12 @@ static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const ch
   }
   free(seen);
   j->plast_rule = rule;
+  if (xvals[XK_MODULATOR] != NULL)
+    read_modulator(ir, j, xkeys[XK_MODULATOR], xvals[XK_MODULATOR], what);
+  if (xvals[XK_REWARDS] != NULL)
+    read_rewards(ir, j, xkeys[XK_REWARDS], xvals[XK_REWARDS], what);
+  if (xvals[XK_SCHEDULE] != NULL)
+    read_schedule(ir, j, xkeys[XK_SCHEDULE], xvals[XK_SCHEDULE], what);
 }
 
 static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
@@ -1644,6 +1871,7 @@ static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
   proj_entry *j = &ir->projs[ir->nprojs++];
   j->node = node;
   j->src = j->dst = -1;
+  j->mod_pop = -1;
   j->id = -1;
   j->spec = hebb_projection_spec_default();
   yaml_node_t *keys[JK_COUNT], *vals[JK_COUNT];
@@ -2045,14 +2273,37 @@ static void read_record(ir_t *ir, yaml_node_t *node) {
 /* Phase 1: the document                                                                     */
 /* ---------------------------------------------------------------------------------------- */
 
-enum { TK_SIMULATION, TK_POPULATIONS, TK_STIMULI, TK_PROJECTIONS, TK_RECORD, TK_COUNT };
+enum { TK_SIMULATION, TK_POPULATIONS, TK_STIMULI, TK_PROJECTIONS, TK_RECORD, TK_PLUGINS, TK_COUNT };
 static const key_spec TOP_KEYS[TK_COUNT] = {
     [TK_SIMULATION] = {"simulation", true, "a mapping with dt, duration, seed, threads"},
     [TK_POPULATIONS] = {"populations", true, "a list of populations (- name: ...)"},
     [TK_STIMULI] = {"stimuli", false, "a list of stimuli"},
     [TK_PROJECTIONS] = {"projections", false, "a list of projections"},
     [TK_RECORD] = {"record", false, "a mapping with spikes, state and weights"},
+    [TK_PLUGINS] = {"plugins", false, "a list of plasticity rule plugins (shared objects)"},
 };
+
+/* Loads the plasticity rule plugins listed in NODE (paths relative to the model file's
+ * directory unless absolute) into the rule registry, so that projections can name their
+ * rules. A plugin stays loaded even when the file has other problems. */
+static void read_plugins(ir_t *ir, yaml_node_t *node) {
+  ctx_t *c = ir->c;
+  size_t n;
+  if (!need_sequence(c, node, "plugins", "a list of paths to shared objects", true, &n))
+    return;
+  const char *slash = strrchr(c->file, '/');
+  int dirlen = slash != NULL ? (int)(slash - c->file) + 1 : 0;
+  for (size_t i = 0; i < n; i++) {
+    yaml_node_t *item = seq_item(c, node, i);
+    const char *s = need_scalar(c, item, "a plugin", "a path to a shared object");
+    char path[4096], err[512];
+    if (s == NULL)
+      continue;
+    snprintf(path, sizeof path, "%.*s%s", s[0] == '/' ? 0 : dirlen, c->file, s);
+    if (hebb_rule_load(path, err, sizeof err) != 0)
+      report(c, item, "%s", err);
+  }
+}
 
 /* Walks the whole document. Sections are read in dependency order (names before the
  * projections and records that use them) whatever their order in the file; the problems are
@@ -2065,6 +2316,8 @@ static void read_document(ir_t *ir, yaml_node_t *root) {
     return;
   if (vals[TK_SIMULATION] != NULL)
     read_simulation(ir, vals[TK_SIMULATION]);
+  if (vals[TK_PLUGINS] != NULL) /* before the projections name their rules */
+    read_plugins(ir, vals[TK_PLUGINS]);
   size_t np = 0, ns = 0, nj = 0;
   if (vals[TK_POPULATIONS] != NULL && vals[TK_POPULATIONS]->type == YAML_SEQUENCE_NODE)
     np = seq_len(vals[TK_POPULATIONS]);
@@ -2175,8 +2428,80 @@ static void plasticity_error(ir_t *ir, hebb_model *m, int rc, const proj_entry *
   builder_error(ir, m, rc, inner ? j->plast_node : j->node, fallback);
 }
 
+/* Reports a failure of a builder call for a reserved plasticity key of projection J at the
+ * key the builder names: inside INNER (the modulator, a reward, a switch, the schedule), else
+ * in the plasticity mapping (modulator, rewards), else at FALLBACK. */
+static void plasticity_key_error(ir_t *ir, hebb_model *m, int rc, const proj_entry *j,
+                                 const yaml_node_t *inner, const yaml_node_t *fallback) {
+  const char *field = hebb_model_error(m)->field;
+  const yaml_node_t *in = NULL;
+  if (field[0] != '\0' && map_key(ir->c, inner, field) != NULL)
+    in = inner;
+  else if (field[0] != '\0' && map_key(ir->c, j->plast_node, field) != NULL)
+    in = j->plast_node;
+  builder_error(ir, m, rc, in, fallback);
+}
+
+/* The default delay of a modulator: the network's smallest synaptic delay (the lowest value
+ * each spike-carrying projection's delay can take, in whole steps of DT), which is the
+ * shortest modulator delay the engine accepts. */
+static double default_modulator_delay(const ir_t *ir, double dt) {
+  long long best = 0;
+  for (size_t i = 0; i < ir->nprojs; i++) {
+    const proj_entry *j = &ir->projs[i];
+    if (j->src < 0 || ir->pops[j->src].model == NULL ||
+        strcmp(ir->pops[j->src].model, "dc_generator") == 0)
+      continue;
+    const hebb_dist *d = &j->spec.delay_ms;
+    double lo = d->kind == HEBB_DIST_NORMAL_CLIPPED ? d->lo : d->a;
+    if (d->kind == HEBB_DIST_NORMAL || !isfinite(lo))
+      continue; /* refused by the builder */
+    long long steps = llround(lo / dt);
+    if (steps < 1)
+      steps = 1;
+    if (best == 0 || steps < best)
+      best = steps;
+  }
+  return (double)(best > 0 ? best : 1) * dt;
+}
+
+/* Sets the learning schedule of projection J. When a switch is refused, the schedule is set
+ * again with the switches up to each one in turn, so that the problem is reported at the
+ * switch at fault. */
+static void build_schedule(ir_t *ir, hebb_model *m, const proj_entry *j) {
+  size_t n = j->nswitches;
+  double *at = malloc((n ? n : 1) * sizeof *at);
+  bool *learn = malloc((n ? n : 1) * sizeof *learn);
+  if (at == NULL || learn == NULL) {
+    free(at);
+    free(learn);
+    ir->c->oom = true;
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    at[i] = j->switches[i].at;
+    learn[i] = j->switches[i].learn;
+  }
+  int rc = hebb_model_set_learning_schedule(m, j->id, at, learn, n, j->repeat);
+  const yaml_node_t *inner = j->sched_node;
+  if (rc != 0 && strcmp(hebb_model_error(m)->field, "at") == 0) {
+    for (size_t k = 1; k <= n; k++) {
+      int rk = hebb_model_set_learning_schedule(m, j->id, at, learn, k, j->repeat);
+      if (rk != 0) {
+        rc = rk;
+        inner = j->switches[k - 1].node;
+        break;
+      }
+    }
+  }
+  if (rc != 0)
+    plasticity_key_error(ir, m, rc, j, inner, j->sched_key);
+  free(at);
+  free(learn);
+}
+
 /* Makes projection J (added as j->id) plastic under its rule, then sets the rule's
- * parameters and options in file order. */
+ * parameters and options in file order, then its modulator, rewards and schedule. */
 static void build_plasticity(ir_t *ir, hebb_model *m, const proj_entry *j) {
   int rc = hebb_model_set_plasticity(m, j->id, j->plast_rule);
   if (rc != 0) {
@@ -2190,6 +2515,27 @@ static void build_plasticity(ir_t *ir, hebb_model *m, const proj_entry *j) {
     if (rc != 0)
       plasticity_error(ir, m, rc, j, it->key);
   }
+  /* the values are judged together, once all are set */
+  rc = hebb_model_check_plasticity(m, j->id);
+  if (rc != 0)
+    plasticity_error(ir, m, rc, j, j->plast_key);
+  if (j->mod_node != NULL && ir->pops[j->mod_pop].id >= 0) {
+    double delay = j->mod_has_delay ? j->mod_delay : default_modulator_delay(ir, hebb_model_dt(m));
+    rc = hebb_model_set_modulator(m, j->id, ir->pops[j->mod_pop].id, delay);
+    if (rc != 0)
+      plasticity_key_error(ir, m, rc, j, j->mod_node, j->mod_key);
+  }
+  for (size_t i = 0; i < j->nrewards; i++) {
+    const timed_item *r = &j->rewards[i];
+    rc = hebb_model_add_reward(m, j->id, r->at, r->amount);
+    if (rc != 0) {
+      plasticity_key_error(ir, m, rc, j, r->node, r->node);
+      if (strcmp(hebb_model_error(m)->field, "at") != 0)
+        break; /* not for this reward but for all (a rule without a modulator) */
+    }
+  }
+  if (j->sched_node != NULL)
+    build_schedule(ir, m, j);
 }
 
 /* Phase 2: makes the builder calls in file order; returns the model, or NULL after

@@ -17,6 +17,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -682,6 +683,185 @@ static const bad_case BAD[] = {
      "record:\n"
      "  weights: [{projection: exc_to_exc, every: 0.25 ms}]\n",
      13, 38, "every 0.25 ms must be a whole number of steps", "dt = 0.1 ms", 1},
+    {"modulator_unknown_population",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: dopamine\n"
+     "    size: 1\n"
+     "    model: poisson_generator\n"
+     "    params: {rate: 5 Hz}\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp_dopamine\n"
+     "      modulator: {population: dopamin, delay: 1 ms}\n",
+     18, 31, "unknown modulator population 'dopamin' (did you mean 'dopamine'?)",
+     "expected a population or stimulus name: exc, dopamine", 1},
+    {"modulator_not_three_factor",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: dopamine\n"
+     "    size: 1\n"
+     "    model: poisson_generator\n"
+     "    params: {rate: 5 Hz}\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp\n"
+     "      Wmax: 20 pA\n"
+     "      modulator: {population: dopamine}\n",
+     19, 7, "a neuromodulator needs a projection with a three-factor rule", "such as stdp_dopamine",
+     1},
+    {"rewards_out_of_order",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: dopamine\n"
+     "    size: 1\n"
+     "    model: poisson_generator\n"
+     "    params: {rate: 5 Hz}\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp_dopamine\n"
+     "      modulator: {population: dopamine}\n"
+     "      rewards:\n"
+     "        - {at: 1 s, amount: 0.5}\n"
+     "        - {at: 3 s}\n"
+     "        - {at: 2 s, amount: 0.5}\n",
+     22, 16, "reward at 2000 ms comes before the previous one",
+     "expected the rewards in time order", 1},
+    {"reward_time_not_a_time",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: dopamine\n"
+     "    size: 1\n"
+     "    model: poisson_generator\n"
+     "    params: {rate: 5 Hz}\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp_dopamine\n"
+     "      rewards: [{at: 1 s}, {at: 2 mV, amount: 0.5}]\n",
+     18, 33, "invalid reward time: expected a time", "got '2 mV' which is a voltage", 1},
+    {"schedule_switch_missing_learn",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: dopamine\n"
+     "    size: 1\n"
+     "    model: poisson_generator\n"
+     "    params: {rate: 5 Hz}\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp_dopamine\n"
+     "      modulator: {population: dopamine}\n"
+     "      schedule:\n"
+     "        switches:\n"
+     "          - {at: 0 ms, learn: false}\n"
+     "          - {at: 500 ms}\n",
+     22, 13, "missing required key 'learn' in switch #2 of the schedule",
+     "expected learn: true or false", 1},
+    {"schedule_switch_outside_repeat",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: dopamine\n"
+     "    size: 1\n"
+     "    model: poisson_generator\n"
+     "    params: {rate: 5 Hz}\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp\n"
+     "      scheme: all_to_all\n"
+     "      schedule:\n"
+     "        switches:\n"
+     "          - {at: 0 ms, learn: false}\n"
+     "          - {at: 1500 ms, learn: true}\n"
+     "        repeat: 1 s\n",
+     22, 14, "switch time 1500 ms must lie within the repeat period", "dt = 0.1 ms", 1},
+    {"schedule_learn_maybe",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: dopamine\n"
+     "    size: 1\n"
+     "    model: poisson_generator\n"
+     "    params: {rate: 5 Hz}\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp_dopamine\n"
+     "      modulator: {population: dopamine}\n"
+     "      schedule: {switches: [{at: 0 ms, learn: maybe}]}\n",
+     19, 47, "invalid learn 'maybe'", "expected true or false", 1},
+    {"rewards_not_three_factor",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "populations:\n"
+     "  - name: exc\n"
+     "    size: 10\n"
+     "    model: iaf_psc_exp\n"
+     "stimuli:\n"
+     "  - name: dopamine\n"
+     "    size: 1\n"
+     "    model: poisson_generator\n"
+     "    params: {rate: 5 Hz}\n"
+     "projections:\n"
+     "  - source: exc\n"
+     "    target: exc\n"
+     "    rule: all_to_all\n"
+     "    plasticity:\n"
+     "      rule: stdp\n"
+     "      rewards: [{at: 1 s, amount: 0.5}]\n",
+     18, 7, "rewards need a projection with a three-factor rule", "such as stdp_dopamine", 1},
 };
 
 #define NBAD ((int)(sizeof BAD / sizeof BAD[0]))
@@ -933,6 +1113,236 @@ START_TEST(test_semantic_plasticity_fields) {
   ASSERT_DIAG(d, 7, 46, "a dc_generator sends no spikes");
   ASSERT_DIAG(d, 12, 34, "every 0.05 ms must be a whole number of steps");
   ck_assert_int_eq(d.count, 3); /* a negative conductance may learn: its magnitude does */
+}
+END_TEST
+
+/* A three-factor rule with all three reserved plasticity keys: REWARD_FMT with the schedule
+ * filled in. The target spikes once per drive spike (5000 pA arriving at 10.1 ms and 45.1 ms);
+ * pre spikes at 5 ms reach the synapse at 6 ms, so the eligibility is c = A_plus exp(-(t_post
+ * - 6 ms) / tau_plus), decaying with tau_c. The concentration is zero until the reward of 2
+ * at 20 ms; the dopamine spike of 25 ms acts at 26 ms and brings the synapse up to date, so
+ * the weight then holds the integral of c n from 20 to 26 ms (docs/model-format.md):
+ * w = 10 + c(20) n0 tau_s (1 - exp(-6 ms / tau_s)), n0 = 2 / tau_n, 1/tau_s = 1/tau_c +
+ * 1/tau_n. From 40 ms on the weights are frozen: the second pairing and the reward at 48 ms
+ * add nothing, so the weight ends below that of a run without a schedule (not equal to the
+ * weight at 26 ms: stdp_dopamine's weight follows c n between events, and the engine may
+ * apply that up to the switch). With learn: false throughout it never moves. */
+static const char REWARD_FMT[] =
+    "simulation: {dt: 0.1 ms, duration: 50 ms, threads: 1}\n"
+    "populations:\n"
+    "  - {name: post, size: 1, model: iaf_psc_exp}\n"
+    "stimuli:\n"
+    "  - {name: pre, size: 1, model: spike_generator, spike_times: [[5 ms, 42 ms]]}\n"
+    "  - {name: drive, size: 1, model: spike_generator, spike_times: [[10 ms, 45 ms]]}\n"
+    "  - {name: dopamine, size: 1, model: spike_generator, spike_times: [[25 ms]]}\n"
+    "projections:\n"
+    "  - {source: drive, target: post, rule: all_to_all, weight: 5000 pA, delay: 0.1 ms}\n"
+    "  - name: plastic\n"
+    "    source: pre\n"
+    "    target: post\n"
+    "    rule: all_to_all\n"
+    "    weight: 10 pA\n"
+    "    delay: 1 ms\n"
+    "    plasticity:\n"
+    "      rule: stdp_dopamine\n"
+    "      tau_c: 100 ms\n"
+    "      modulator: {population: dopamine, delay: 1 ms}\n"
+    "      rewards: [{at: 20 ms, amount: 2}, {at: 48 ms}]\n"
+    "      schedule: %s\n"
+    "record:\n"
+    "  spikes: [post]\n";
+
+/* The weight of the one synapse of projection PROJ now. */
+static double weight_now(const hebb_sim *s, int proj) {
+  hebb_synapse *syn = NULL;
+  size_t n = 0;
+  ck_assert_int_eq(hebb_sim_synapses(s, proj, &syn, &n), 0);
+  ck_assert_uint_eq(n, 1);
+  double w = syn[0].weight;
+  free(syn);
+  return w;
+}
+
+START_TEST(test_reward_modulated_plasticity) {
+  char y[sizeof REWARD_FMT + 128];
+  /* an empty schedule is no schedule */
+  snprintf(y, sizeof y, REWARD_FMT, "{switches: []}");
+  hebb_model *m = load_good(y);
+  int proj = hebb_model_find_projection(m, "plastic");
+  ck_assert_int_eq(proj, 1);
+  hebb_sim_options opt = hebb_sim_options_default();
+  opt.threads = 1;
+  hebb_sim *s = NULL;
+  ck_assert_msg(hebb_sim_new(m, &opt, &s) == 0, "%s", hebb_model_error(m)->message);
+  ck_assert_int_eq(hebb_sim_run_until(s, 19.0), 0);
+  ck_assert(weight_now(s, proj) == 10.0); /* paired, but no dopamine yet */
+  ck_assert_int_eq(hebb_sim_run_until(s, 21.0), 0);
+  ck_assert(weight_now(s, proj) == 10.0); /* the reward acts from 20 ms on */
+  ck_assert_int_eq(hebb_sim_run_until(s, 27.0), 0);
+  double w = weight_now(s, proj);
+  hebb_spike *sp = NULL;
+  size_t nsp = 0;
+  ck_assert_int_eq(hebb_sim_take_spikes(s, &sp, &nsp), 0);
+  ck_assert_uint_eq(nsp, 1);
+  double t_post = (double)sp[0].step * 0.1;
+  free(sp);
+  ck_assert(t_post > 10.0 && t_post < 13.0);
+  double tau_s = 1.0 / (1.0 / 100.0 + 1.0 / 200.0);
+  double c20 = exp(-(t_post - 6.0) / 20.0) * exp(-(20.0 - t_post) / 100.0);
+  double expect = 10.0 + c20 * (2.0 / 200.0) * tau_s * -expm1(-6.0 / tau_s);
+  ck_assert_msg(fabs(w - expect) < 1e-5, "weight %.7f after the reward, expected %.7f", w, expect);
+  /* the second pairing (pre at 43 ms, post at ~46 ms) and the reward at 48 ms are learnt */
+  ck_assert_int_eq(hebb_sim_run_until(s, 50.0), 0);
+  ck_assert_uint_eq(hebb_sim_population_spikes(s, 0), 2);
+  ck_assert_msg(weight_now(s, proj) > w + 1e-3, "%.7f at 50 ms, %.7f at 27 ms", weight_now(s, proj),
+                w);
+  hebb_sim_free(s);
+  hebb_model_free(m);
+
+  /* A three-factor rule integrates between events: a schedule could not freeze it and is
+   * refused, at the schedule's key. */
+  snprintf(y, sizeof y, REWARD_FMT, "{switches: [{at: 0 ms, learn: false}]}");
+  hebb_diag d;
+  hebb_model *bad = NULL;
+  ck_assert_int_eq(hebb_model_load_string(y, strlen(y), "t.yaml", &bad, &d), HEBB_EPARSE);
+  ck_assert_ptr_null(bad);
+  ck_assert_msg(strstr(d.text, "cannot follow a learning schedule") != NULL, "%s", d.text);
+}
+END_TEST
+
+/* The default modulator delay is the network's smallest synaptic delay (here the lowest
+ * value of a uniform delay), which the engine accepts; a shorter one is refused when the
+ * network is built. */
+START_TEST(test_modulator_default_delay) {
+  static const char fmt[] =
+      "simulation: {dt: 0.1 ms, duration: 10 ms, threads: 1}\n"
+      "populations: [{name: a, size: 2, model: iaf_psc_exp}]\n"
+      "stimuli: [{name: da, size: 1, model: poisson_generator, params: {rate: 100 Hz}},\n"
+      "          {name: dc, size: 1, model: dc_generator}]\n"
+      "projections:\n"
+      "  - {source: dc, target: a, rule: all_to_all, delay: 0.1 ms}\n"
+      "  - {source: a, target: a, rule: all_to_all, delay: {distribution: uniform, low: 1.5 ms,\n"
+      "     high: 3 ms}, plasticity: {rule: stdp_dopamine, modulator: {population: da%s}}}\n";
+  char y[sizeof fmt + 32];
+  hebb_sim_options opt = hebb_sim_options_default();
+  opt.threads = 1;
+  const char *delays[] = {"", ", delay: 1.5 ms", ", delay: 1.4 ms"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(y, sizeof y, fmt, delays[i]);
+    hebb_model *m = load_good(y);
+    hebb_sim *s = NULL;
+    int rc = hebb_sim_new(m, &opt, &s);
+    if (i < 2) {
+      ck_assert_msg(rc == 0, "%s: %s", delays[i], hebb_model_error(m)->message);
+      ck_assert_int_eq(hebb_sim_run_until(s, 10.0), 0);
+    } else {
+      ck_assert_int_ne(rc, 0);
+      ck_assert_ptr_null(s);
+      ck_assert_ptr_nonnull(strstr(hebb_model_error(m)->message, "smallest synaptic delay"));
+    }
+    hebb_sim_free(s);
+    hebb_model_free(m);
+  }
+}
+END_TEST
+
+/* Problems in the reserved plasticity keys found while reading, all in one run. */
+START_TEST(test_reward_problems) {
+  static const char y[] =
+      "simulation: {dt: 0.1 ms}\n"                                    /* 1 */
+      "populations: [{name: post, size: 1, model: iaf_psc_exp}]\n"    /* 2 */
+      "stimuli: [{name: dopa, size: 1, model: poisson_generator}]\n"  /* 3 */
+      "projections:\n"                                                /* 4 */
+      "  - source: dopa\n"                                            /* 5 */
+      "    target: post\n"                                            /* 6 */
+      "    rule: all_to_all\n"                                        /* 7 */
+      "    plasticity:\n"                                             /* 8 */
+      "      rule: stdp_dopamine\n"                                   /* 9 */
+      "      modulator: {population: dopaa, delay: 1 mV, extra: 1}\n" /* 10 */
+      "      rewards: [{at: 40 ms, amount: 2 pA}, {at: 30 ms}, {at: soon}, {amount: 1}, 5]\n"
+      "      schedule: {switches: [{at: 0 ms, learn: maybe}, {learn: true}], repeat: 1 V}\n"
+      "      reward: 1\n"                                                        /* 13 */
+      "      modulator: {population: dopa}\n"                                    /* 14 */
+      "  - {name: p2, source: dopa, target: post, rule: all_to_all,\n"           /* 15 */
+      "     plasticity: {rule: stdp, schedule: {switches: {at: 0}, repet: 1},\n" /* 16 */
+      "                  rewards: {at: 1}, modulator: dopa}}\n"                  /* 17 */
+      "  - {name: p3, source: dopa, target: post, rule: all_to_all,\n"           /* 18 */
+      "     plasticity: {rule: stdp_dopamine, rewards: [{at: 20}, {at: 10}, {at: 30}, {at: 30}],\n"
+      "                  schedule: {repeat: 1 s}, modulator: {delay: 1 ms}}}\n"; /* 20 */
+  hebb_diag d;
+  load_bad(y, &d);
+  ASSERT_DIAG(d, 10, 31, "unknown modulator population 'dopaa' (did you mean 'dopa'?)");
+  ASSERT_DIAG(d, 10, 45, "invalid modulator delay: expected a time");
+  ASSERT_DIAG(d, 10, 51, "unknown key 'extra' in the modulator of projection #1");
+  ASSERT_DIAG(d, 11, 37, "invalid reward amount: '2 pA' has a unit");
+  ASSERT_DIAG(d, 11, 62, "invalid reward time");
+  ASSERT_DIAG(d, 11, 69, "missing required key 'at' in reward #4 of projection #1");
+  ASSERT_DIAG(d, 11, 82, "reward #5 of projection #1 is the scalar '5'; expected a mapping");
+  ASSERT_DIAG(d, 12, 47, "invalid learn 'maybe'; expected true or false");
+  ASSERT_DIAG(d, 12, 55, "missing required key 'at' in switch #2 of the schedule of projection");
+  ASSERT_DIAG(d, 12, 79, "invalid repeat: expected a time");
+  ASSERT_DIAG(d, 13, 7,
+              "unknown parameter 'reward' for plasticity rule stdp_dopamine (did you "
+              "mean 'rewards'?)");
+  ASSERT_DIAG(d, 14, 7, "duplicate key 'modulator' in plasticity of projection #1");
+  ASSERT_DIAG(d, 16, 52, "switches is a mapping; expected a list");
+  ASSERT_DIAG(d, 16, 61,
+              "unknown key 'repet' in the schedule of projection 'p2' (did you mean "
+              "'repeat'?)");
+  ASSERT_DIAG(d, 17, 28, "rewards is a mapping; expected a list");
+  ASSERT_DIAG(d, 17, 48, "the modulator of projection 'p2' is the scalar 'dopa'");
+  ASSERT_DIAG(d, 19, 65, "reward at 10 ms comes before the previous one (20 ms, line 19)");
+  ASSERT_DIAG(d, 20, 29, "missing required key 'switches' in the schedule of projection 'p3'");
+  ASSERT_DIAG(d, 20, 55, "missing required key 'population' in the modulator of projection 'p3'");
+  ck_assert_int_eq(d.count, 19); /* the two rewards at 30 ms are in order */
+}
+END_TEST
+
+/* Builder failures of the reserved plasticity keys land at the key the builder names: the
+ * modulator's population or delay, a reward's at, the switch at fault or the schedule's
+ * repeat; the modulator or rewards key itself for a rule without a modulator. */
+START_TEST(test_semantic_reward_fields) {
+  static const char y[] =
+      "simulation: {dt: 0.1 ms}\n"                                                /* 1 */
+      "populations: [{name: post, size: 1, model: iaf_psc_exp}]\n"                /* 2 */
+      "stimuli: [{name: dopa, size: 1, model: poisson_generator},\n"              /* 3 */
+      "          {name: dc, size: 1, model: dc_generator}]\n"                     /* 4 */
+      "projections:\n"                                                            /* 5 */
+      "  - source: dopa\n"                                                        /* 6 */
+      "    target: post\n"                                                        /* 7 */
+      "    rule: all_to_all\n"                                                    /* 8 */
+      "    plasticity:\n"                                                         /* 9 */
+      "      rule: stdp_dopamine\n"                                               /* 10 */
+      "      modulator: {population: dc, delay: 0.05 ms}\n"                       /* 11 */
+      "      rewards: [{at: 40 ms, amount: 2}, {at: 40.05 ms}, {at: 41 ms}]\n"    /* 12 */
+      "      schedule:\n"                                                         /* 13 */
+      "        switches: [{at: 0 ms, learn: true}, {at: 700 ms, learn: false},\n" /* 14 */
+      "                   {at: 600 ms, learn: true}]\n"                           /* 15 */
+      "        repeat: 1 s\n"                                                     /* 16 */
+      "  - name: p2\n"                                                            /* 17 */
+      "    source: dopa\n"                                                        /* 18 */
+      "    target: post\n"                                                        /* 19 */
+      "    rule: all_to_all\n"                                                    /* 20 */
+      "    plasticity:\n"                                                         /* 21 */
+      "      rule: stdp\n"                                                        /* 22 */
+      "      schedule: {switches: [{at: 0 ms, learn: true}, {at: 1.2 s, learn: false}],\n"
+      "                 repeat: 1 s}\n"                                /* 24 */
+      "      rewards: [{at: 1 ms}, {at: 2 ms}]\n"                      /* 25 */
+      "      modulator: {population: dopa}\n"                          /* 26 */
+      "  - {name: p3, source: dopa, target: post, rule: all_to_all,\n" /* 27 */
+      "     plasticity: {rule: stdp_dopamine, modulator: {population: dopa, delay: 0.05 ms},\n"
+      "                  schedule: {switches: [], repeat: 0.25 ms}}}\n"; /* 29 */
+  hebb_diag d;
+  load_bad(y, &d);
+  ASSERT_DIAG(d, 11, 19, "'dc' is a dc_generator, which sends no spikes");
+  ASSERT_DIAG(d, 12, 42, "a reward at 40.05 ms of 1: the time must be a whole number of steps");
+  ASSERT_DIAG(d, 13, 7, "cannot follow a learning schedule");
+  ASSERT_DIAG(d, 23, 55, "switch time 1200 ms must lie within the repeat period");
+  ASSERT_DIAG(d, 25, 7, "rewards need a projection with a three-factor rule");
+  ASSERT_DIAG(d, 26, 7, "a neuromodulator needs a projection with a three-factor rule");
+  ASSERT_DIAG(d, 28, 70, "modulator delay 0.05 ms must be at least one step");
+  ASSERT_DIAG(d, 29, 44, "repeat 0.25 ms must be a whole number of steps");
+  ck_assert_int_eq(d.count, 8); /* one problem for both rewards of p2 */
 }
 END_TEST
 
@@ -1241,6 +1651,10 @@ static Suite *model_yaml_suite(void) {
   tcase_add_test(tc, test_plasticity_problems);
   tcase_add_test(tc, test_semantic_plasticity_fields);
   tcase_add_test(tc, test_weights_unknown_source_no_cascade);
+  tcase_add_test(tc, test_reward_modulated_plasticity);
+  tcase_add_test(tc, test_modulator_default_delay);
+  tcase_add_test(tc, test_reward_problems);
+  tcase_add_test(tc, test_semantic_reward_fields);
   tcase_add_test(tc, test_semantic_delay_below_dt);
   tcase_add_test(tc, test_semantic_indegree_without_multapses);
   tcase_add_test(tc, test_semantic_other_fields);
