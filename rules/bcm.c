@@ -37,8 +37,9 @@
  *
  * Expected drift, independent Poisson trains (pre nu_j; post nu_i, driven by other inputs):
  *   fixed theta:  <dw_ij/dt> = eta nu_j nu_i (nu_i - theta):  the BCM curve, with its sign
- *                 change at nu_i = theta exactly (the post spike samples y_hat independently
- *                 of its own occurrence, so <y_hat(t - eps)> = nu_i);
+ *                 change at nu_i = theta (the post spike samples y_hat(t - eps)
+ *                 independently of its own occurrence, so its mean is nu_i; no estimate
+ *                 noise enters);
  *   sliding theta, in steady state: <theta> = <y_hat^2> / y0 = (nu_i^2 + nu_i / (2 tau_y)) / y0
  *                 (a Poisson trace estimate has the variance nu / (2 tau)), so the drift is
  *                 eta nu_j nu_i^2 (1 - (nu_i + 1 / (2 tau_y)) / y0): potentiation below, and
@@ -58,7 +59,7 @@
  * 1 s), y0 (Hz, default 10), theta0 (Hz, default 10: the steady threshold at the rate y0,
  * up to the estimate noise), period (ms, default 10; a whole number of steps), Wmin and Wmax
  * (weight unit, defaults 0 and 1e30: a weight does not change sign; no upper bound, as the
- * sliding threshold bounds the weights).
+ * sliding threshold stabilises the weights).
  */
 #include "hebbian.h"
 #include "rule.h"

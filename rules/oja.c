@@ -20,13 +20,13 @@
  * excess of the presynaptic rate). On the grid of step h a trace read at t - eps has the
  * mean nu h / (e^{h/tau} - 1) = nu tau (1 - h / (2 tau) + ...), so x_hat and y_hat are
  * biased by -h / (2 tau) (0.05 % for h = 0.1 ms, tau = 100 ms). The estimates are noisy
- * (variance nu / (2 tau) Hz^2 for a Poisson train), and the noise of y_hat correlated with
- * past updates of w shifts the fixed point by about +eta nu_i / 2 (relative): keep eta
- * nu_i << 1. Traces are read at t - eps, before this step's spikes, so a presynaptic
- * spike arriving in the step of a post spike does not count. Presynaptic spikes change
- * nothing by themselves (on_pre is empty). Weights are stored as float; each update is
- * computed in double. The update itself is hebb_oja_dw (rules/hebbian.h), which the
- * rate-form test O1 runs too.
+ * (variance nu / (2 tau) Hz^2 for a Poisson train), and the noise of y_hat, correlated
+ * with the past updates of w, raises the mean fixed point by a relative amount of the
+ * order of eta nu_i / 2: keep eta nu_i << 1. Traces are read at t - eps, before this
+ * step's spikes, so a presynaptic spike arriving in the step of a post spike does not
+ * count. Presynaptic spikes change nothing by themselves (on_pre is empty). Weights are
+ * stored as float; each update is computed in double. The update itself is hebb_oja_dw
+ * (rules/hebbian.h), which the rate-form test O1 runs too.
  *
  * Units: w is read as a plain number in the projection's weight unit (pA, mV or nS), and
  * rates are in Hz, so eta is a plain number with the meaning "weight per Hz" (the weight
