@@ -53,7 +53,7 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	HEBB_E2E_DURATION=200ms \
 	  meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite e2e \
-	  --no-suite slow --timeout-multiplier 4
+	  --no-suite slow --no-suite stats --timeout-multiplier 4
 
 tsan:
 	$(MAKE) deps EXTRA_DEPS="$(SAN_DEPS)"
