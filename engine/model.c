@@ -671,16 +671,10 @@ int hebb_model_set_plasticity_option(hebb_model *m, int proj, const char *name, 
   for (uint32_t i = 0; i < r->noptions; i++) {
     if (strcmp(r->options[i].name, name) != 0)
       continue;
-    const char *a = r->options[i].allowed;
-    size_t len = strlen(value);
-    for (int v = 0; *a; v++) {
-      const char *bar = strchr(a, '|');
-      size_t n = bar ? (size_t)(bar - a) : strlen(a);
-      if (n == len && strncmp(a, value, n) == 0) {
-        p->rule_opts[i] = v;
-        return 0;
-      }
-      a += n + (bar ? 1 : 0);
+    int v = hebb__allowed_index(r->options[i].allowed, value);
+    if (v >= 0) {
+      p->rule_opts[i] = v;
+      return 0;
     }
     return hebb__model_fail(m, HEBB_EINVAL, name, "%s must be one of %s, got '%s'", name,
                             r->options[i].allowed, value);

@@ -88,17 +88,20 @@ int hebb_nm_option_index(const hebb_nm_desc *d, const char *name) {
   return -1;
 }
 
-int hebb_nm_option_value(const hebb_nm_desc *d, int opt, const char *value) {
-  const char *a = d->options[opt].allowed;
+int hebb__allowed_index(const char *allowed, const char *value) {
   size_t len = strlen(value);
-  for (int i = 0; *a; i++) {
-    const char *bar = strchr(a, '|');
-    size_t n = bar ? (size_t)(bar - a) : strlen(a);
-    if (n == len && strncmp(a, value, n) == 0)
+  for (int i = 0; *allowed; i++) {
+    const char *bar = strchr(allowed, '|');
+    size_t n = bar ? (size_t)(bar - allowed) : strlen(allowed);
+    if (n == len && strncmp(allowed, value, n) == 0)
       return i;
-    a += n + (bar ? 1 : 0);
+    allowed += n + (bar ? 1 : 0);
   }
   return -1;
+}
+
+int hebb_nm_option_value(const hebb_nm_desc *d, int opt, const char *value) {
+  return hebb__allowed_index(d->options[opt].allowed, value);
 }
 
 /* P21 of Rotter & Diesmann 1999 (MODELS.md 1.1): the voltage response at h to a unit

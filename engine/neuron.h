@@ -57,6 +57,9 @@ const hebb_nm_desc *hebb_nm_get(hebb_nm_kind kind);
 int hebb_nm_param_index(const hebb_nm_desc *d, const char *name);
 int hebb_nm_state_index(const hebb_nm_desc *d, const char *name);
 int hebb_nm_option_index(const hebb_nm_desc *d, const char *name);
+/* Index of VALUE in a '|'-separated list of allowed words ("exp_euler|euler"); -1 if it
+ * is not one of them. Options of neuron models and of plasticity rules use it. */
+int hebb__allowed_index(const char *allowed, const char *value);
 /* Index of VALUE among the allowed values of option OPT; -1 if not allowed. */
 int hebb_nm_option_value(const hebb_nm_desc *d, int opt, const char *value);
 

@@ -253,6 +253,12 @@ static double draw_keyed(uint64_t seed, uint32_t stream, uint32_t id, uint64_t i
 /* ------------------------------------------------------------------------------------- */
 /* Neuron state */
 
+/* What to add to stored state variable VAR of block B to report it: the iaf_psc_* models
+ * keep V_m relative to E_L, as NEST does. */
+static double state_offset(const block *b, int var) {
+  return var == 0 && b->mp->desc->kind != HEBB_NM_IAF_COND_EXP ? b->k.e_l : 0.0;
+}
+
 static int build_neurons(hebb_sim *s, partition *pt) {
   const hebb_model *m = s->m;
   const int P = s->P;
@@ -285,7 +291,7 @@ static int build_neurons(hebb_sim *s, partition *pt) {
       if (isnan(d.a) && d.kind == HEBB_DIST_CONSTANT)
         d.a = b->k.e_l; /* V_m starts at E_L, as in NEST */
       /* psc models keep V relative to E_L */
-      double shift = (v == 0 && mp->desc->kind != HEBB_NM_IAF_COND_EXP) ? b->k.e_l : 0.0;
+      double shift = state_offset(b, (int)v);
       uint32_t stream = hebb_stream(HEBB_STREAM_INITIAL, (uint32_t)(i * HEBB_MAX_STATES + (int)v));
       for (uint32_t l = 0; l < b->n; l++) {
         uint32_t gid = part_gid(pt, P, b->l0 + l);
@@ -606,6 +612,16 @@ static int add_direct(hebb_sim *s, partition *pt, const synbuf *b) {
   if (!nd)
     return HEBB_ENOMEM;
   pt->din = nd;
+  /* the first direct projection of a silent generator counts its spikes; every record of
+   * the buffer comes from the same projection */
+  bool counts = false;
+  if (b->n) {
+    int proj = b->v[0].proj, src = m->projs[proj].spec.source, first = -1;
+    for (int q = 0; q < m->nprojs && first < 0; q++)
+      if (s->proj_direct[q] && m->projs[q].spec.source == src)
+        first = q;
+    counts = s->pop_silent[src] && first == proj;
+  }
   for (size_t i = 0; i < b->n; i++) {
     const synrec *r = &b->v[i];
     const hebb_proj *pj = &m->projs[r->proj];
@@ -617,12 +633,7 @@ static int add_direct(hebb_sim *s, partition *pt, const synbuf *b) {
     d->delay = r->delay;
     d->inh = pj->inhibitory;
     d->w = r->w;
-    /* the first direct projection of a silent generator counts its spikes */
-    int first = -1;
-    for (int q = 0; q < m->nprojs && first < 0; q++)
-      if (s->proj_direct[q] && m->projs[q].spec.source == pj->spec.source)
-        first = q;
-    d->counts = s->pop_silent[pj->spec.source] && first == r->proj;
+    d->counts = counts;
   }
   return 0;
 }
@@ -1175,7 +1186,7 @@ static void record_state(hebb_sim *s, partition *pt, uint64_t n) {
     if ((n + 1) % sr->r->interval_steps)
       continue;
     const block *b = &pt->blocks[sr->blk];
-    double shift = (sr->r->var == 0 && b->mp->desc->kind != HEBB_NM_IAF_COND_EXP) ? b->k.e_l : 0;
+    double shift = state_offset(b, sr->r->var);
     for (uint32_t k = 0; k < sr->n; k++) {
       hebb_sample smp = {n + 1, (uint32_t)sr->r->pop, sr->index[k], (uint32_t)sr->r->var,
                          hebb_nm_state_get(&b->st, sr->r->var, sr->local[k]) + shift};
@@ -1460,8 +1471,7 @@ int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *v
   const partition *pt = &s->parts[gid % (uint32_t)s->P];
   const block *b = &pt->blocks[pop];
   uint32_t l = gid / (uint32_t)s->P - b->l0;
-  double shift = (v == 0 && mp->desc->kind != HEBB_NM_IAF_COND_EXP) ? b->k.e_l : 0.0;
-  *value = hebb_nm_state_get(&b->st, v, l) + shift;
+  *value = hebb_nm_state_get(&b->st, v, l) + state_offset(b, v);
   return 0;
 }
 
