@@ -10,19 +10,13 @@
  * spike_generator that kicks them over threshold (V_th 1e5 mV, kick 1e6 mV, t_ref 0 so that
  * an autapse arriving one step later is not dropped as refractory input).
  */
+#include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s -> %s: %s", #call, hebb_strerror(rc_),                             \
-                  hebb_model_error(m)->message);                                                   \
-  } while (0)
 
 static const int thread_counts[] = {1, 2, 3, 4};
 #define NTHREADS ((int)(sizeof thread_counts / sizeof thread_counts[0]))

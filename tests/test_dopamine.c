@@ -7,6 +7,7 @@
  * stored as floats after each update as the engine stores them. The postsynaptic neuron is
  * made to spike at chosen times by a strong "drive" input, as in test_stdp.c.
  */
+#include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
@@ -14,12 +15,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s failed: %s", #call, hebb_model_error(m)->message);                 \
-  } while (0)
 
 typedef struct {
   double tau_plus, tau_minus, a_plus, a_minus, tau_c, tau_n, b, wmin, wmax;

@@ -18,6 +18,7 @@
  *    BCM's drift around a fixed threshold and around the sliding one.
  * 5. Determinism of both rules on 1, 2 and 3 threads.
  */
+#include "harness.h"
 #include "hebb.h"
 #include "hebbian.h"
 
@@ -28,93 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s failed: %s", #call, hebb_model_error(m)->message);                 \
-  } while (0)
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static const double PI = 3.14159265358979323846;
 
 /* ---------------------------------------------------------------------------------------- */
 /* Shared helpers                                                                            */
 /* ---------------------------------------------------------------------------------------- */
-
-/* A population of N iaf_psc_delta neurons that spike only when driven: the input is
- * forgotten within a step (tau_m = 0.05 ms) and the threshold is far away. */
-static int silent_targets(hebb_model *m, const char *name, uint32_t n) {
-  int pop = 0;
-  OK(m, hebb_model_add_population(m, name, "iaf_psc_delta", n, &pop));
-  OK(m, hebb_model_set_param(m, pop, "tau_m", 0.05));
-  OK(m, hebb_model_set_param(m, pop, "E_L", 0.0));
-  OK(m, hebb_model_set_param(m, pop, "V_reset", 0.0));
-  OK(m, hebb_model_set_param(m, pop, "V_th", 1000.0));
-  OK(m, hebb_model_set_param(m, pop, "t_ref", 0.0));
-  return pop;
-}
-
-/* A strong one-to-one projection from DRIVE onto TGT: each drive spike makes its target
- * spike one step later. */
-static void drive_projection(hebb_model *m, int drive, int tgt, double dt) {
-  hebb_projection_spec s = hebb_projection_spec_default();
-  s.source = drive;
-  s.target = tgt;
-  s.rule = HEBB_CONN_ONE_TO_ONE;
-  s.weight = hebb_dist_const(5000.0);
-  s.delay_ms = hebb_dist_const(dt);
-  OK(m, hebb_model_add_projection(m, &s, NULL));
-}
-
-static void set_params(hebb_model *m, int proj, const char *rule, const char *const *names,
-                       const double *values, size_t n) {
-  OK(m, hebb_model_set_plasticity(m, proj, rule));
-  for (size_t i = 0; i < n; i++)
-    OK(m, hebb_model_set_plasticity_param(m, proj, names[i], values[i]));
-}
-
-static hebb_sim *start(hebb_model *m, int threads) {
-  hebb_sim_options o = hebb_sim_options_default();
-  o.threads = threads;
-  o.pin = false;
-  hebb_sim *sim = NULL;
-  OK(m, hebb_sim_new(m, &o, &sim));
-  return sim;
-}
-
-/* The synapses of PROJ now (sorted by source, target, creation order). */
-static hebb_synapse *synapses(hebb_sim *sim, int proj, size_t *n) {
-  hebb_synapse *syn = NULL;
-  ck_assert_int_eq(hebb_sim_synapses(sim, proj, &syn, n), 0);
-  return syn;
-}
-
-/* Sum of exp(-(now - t)/tau) over the spikes T[0..n) strictly before NOW (t - eps). */
-static double trace(const double *t, size_t n, double now, double tau) {
-  double x = 0.0;
-  for (size_t i = 0; i < n && t[i] < now - 1e-9; i++)
-    x += exp(-(now - t[i]) / tau);
-  return x;
-}
-
-/* The same including spikes at NOW (the value after this step's spikes). */
-static double trace_incl(const double *t, size_t n, double now, double tau) {
-  double x = 0.0;
-  for (size_t i = 0; i < n && t[i] < now + 1e-9; i++)
-    x += exp(-(now - t[i]) / tau);
-  return x;
-}
-
-/* Spike stamps (ms) of neuron INDEX of population POP among SPK[0..n). */
-static size_t spike_times(const hebb_spike *spk, size_t n, uint32_t pop, uint32_t index, double dt,
-                          double *out) {
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    if (spk[i].pop == pop && spk[i].index == index)
-      out[k++] = (double)spk[i].step * dt;
-  return k;
-}
 
 static bool has_spike(const double *t, size_t n, double now) {
   for (size_t i = 0; i < n; i++)
@@ -210,11 +129,11 @@ static tr_result tr_run(const tr_setup *su) {
   s.delay_ms = hebb_dist_const(delay);
   s.name = "plastic";
   OK(m, hebb_model_add_projection(m, &s, &proj));
-  set_params(m, proj, su->rule, su->names, su->values, su->nparams);
+  set_rule_params(m, proj, su->rule, su->names, su->values, su->nparams);
   OK(m, hebb_model_record_weights(m, proj, dt));
   OK(m, hebb_model_record_spikes(m, tgt));
-  hebb_sim *sim = start(m, su->threads);
-  r.init = synapses(sim, proj, &r.nsyn);
+  hebb_sim *sim = start_sim(m, su->threads);
+  r.init = proj_synapses(sim, proj, &r.nsyn);
   ck_assert_uint_eq(r.nsyn, TR_NSYN);
   ck_assert_int_eq(hebb_sim_run_until(sim, t_end), 0);
   ck_assert_int_eq(hebb_sim_take_weights(sim, &r.rec, &r.nrec), 0);
@@ -289,8 +208,8 @@ static void oja_trajectory(double eta, double tau_x, double tau_y, double wmin, 
     for (size_t e = 0; e < r.nsyn; e++) {
       uint32_t j = r.init[e].source, i = r.init[e].target;
       if (has_spike(r.post[i], r.npost[i], t)) {
-        double x = trace(r.arr[j], r.narr[j], t, tau_x) / (tau_x * 1e-3);
-        double y = trace(r.post[i], r.npost[i], t, tau_y) / (tau_y * 1e-3);
+        double x = spike_trace(r.arr[j], r.narr[j], t, tau_x) / (tau_x * 1e-3);
+        double y = spike_trace(r.post[i], r.npost[i], t, tau_y) / (tau_y * 1e-3);
         double v = (double)w[e] + eta * (x - (double)w[e] * y);
         nclipped[0] += v < wmin;
         nclipped[1] += v > wmax;
@@ -350,8 +269,8 @@ static void bcm_trajectory(double eta, double tau_x, double tau_y, double tau_th
     for (size_t e = 0; e < r.nsyn; e++) {
       uint32_t j = r.init[e].source, i = r.init[e].target;
       if (has_spike(r.post[i], r.npost[i], t)) {
-        double x = trace(r.arr[j], r.narr[j], t, tau_x) / (tau_x * 1e-3);
-        double y = trace(r.post[i], r.npost[i], t, tau_y) / (tau_y * 1e-3);
+        double x = spike_trace(r.arr[j], r.narr[j], t, tau_x) / (tau_x * 1e-3);
+        double y = spike_trace(r.post[i], r.npost[i], t, tau_y) / (tau_y * 1e-3);
         double dw = eta * x * (y - (double)theta[i]);
         double v = (double)w[e] + dw;
         nclipped[0] += v < wmin;
@@ -364,7 +283,7 @@ static void bcm_trajectory(double eta, double tau_x, double tau_y, double tau_th
     }
     if ((k + 1) % psteps == 0)
       for (size_t i = 0; i < TR_NTGT; i++) {
-        double y = trace_incl(r.post[i], r.npost[i], t, tau_y) / (tau_y * 1e-3);
+        double y = spike_trace_incl(r.post[i], r.npost[i], t, tau_y) / (tau_y * 1e-3);
         theta[i] = (float)((double)theta[i] + period / tau_theta * (y * y / y0 - (double)theta[i]));
       }
   }
@@ -510,14 +429,14 @@ static pgroup poisson_group(hebb_model *m, const char *tag, uint32_t n, double n
   snprintf(name, sizeof name, "plastic_%s", tag);
   s.name = name;
   OK(m, hebb_model_add_projection(m, &s, &g.proj));
-  set_params(m, g.proj, rule, names, values, nparams);
+  set_rule_params(m, g.proj, rule, names, values, nparams);
   return g;
 }
 
 /* The weights of PROJ now, as doubles (N of them). */
 static double *weights(hebb_sim *sim, int proj, size_t n) {
   size_t k;
-  hebb_synapse *syn = synapses(sim, proj, &k);
+  hebb_synapse *syn = proj_synapses(sim, proj, &k);
   ck_assert_uint_eq(k, n);
   double *w = malloc(n * sizeof *w);
   for (size_t i = 0; i < n; i++)
@@ -580,7 +499,7 @@ START_TEST(test_oja_drift) {
     const bool learn[2] = {false, true};
     OK(m, hebb_model_set_learning_schedule(m, g[k].proj, at, learn, 2, 0.0));
   }
-  hebb_sim *sim = start(m, 1);
+  hebb_sim *sim = start_sim(m, 1);
   ck_assert_int_eq(hebb_sim_run_until(sim, warm), 0);
   uint64_t spikes0 = hebb_sim_population_spikes(sim, g[0].tgt);
   double fix[2][NCHECK], fix_se[2][NCHECK], pred[2][NCHECK];
@@ -812,7 +731,7 @@ START_TEST(test_bcm_drift) {
     snprintf(tag, sizeof tag, "%s%d", fixed ? "fixed" : "sliding", k);
     g[k] = poisson_group(m, tag, N, nu_x, nu_y[k], 1.0, dt, "bcm", names, values, COUNT(names));
   }
-  hebb_sim *sim = start(m, 1);
+  hebb_sim *sim = start_sim(m, 1);
   ck_assert_int_eq(hebb_sim_run_until(sim, warm), 0);
   double *w0[NG];
   uint64_t spikes0[NG];
@@ -888,7 +807,7 @@ static void hebbian_network(int threads, hebb_synapse **w, size_t *nw, size_t mo
   OK(m, hebb_model_add_projection(m, &s, &p1));
   const char *on[] = {"eta", "tau_x", "tau_y", "Wmin", "Wmax"};
   const double ov[] = {2e-3, 50.0, 50.0, 0.0, 150.0};
-  set_params(m, p1, "oja", on, ov, COUNT(on));
+  set_rule_params(m, p1, "oja", on, ov, COUNT(on));
   s.source = exc;
   s.rule = HEBB_CONN_PAIRWISE_BERNOULLI;
   s.p = 0.1;
@@ -897,11 +816,11 @@ static void hebbian_network(int threads, hebb_synapse **w, size_t *nw, size_t mo
   OK(m, hebb_model_add_projection(m, &s, &p2));
   const char *bn[] = {"eta", "tau_x", "tau_y", "tau_theta", "y0", "theta0", "period", "Wmax"};
   const double bv[] = {2e-4, 50.0, 50.0, 100.0, 10.0, 10.0, 5.0, 60.0};
-  set_params(m, p2, "bcm", bn, bv, COUNT(bn));
+  set_rule_params(m, p2, "bcm", bn, bv, COUNT(bn));
   OK(m, hebb_model_record_spikes(m, exc));
-  hebb_sim *sim = start(m, threads);
+  hebb_sim *sim = start_sim(m, threads);
   size_t n1, n2;
-  hebb_synapse *i1 = synapses(sim, p1, &n1), *i2 = synapses(sim, p2, &n2);
+  hebb_synapse *i1 = proj_synapses(sim, p1, &n1), *i2 = proj_synapses(sim, p2, &n2);
   ck_assert_int_eq(hebb_sim_run_until(sim, 330.0), 0);
   ck_assert_int_eq(hebb_sim_run_until(sim, 700.0), 0); /* in two pieces */
   hebb_synapse *a, *b;

@@ -9,6 +9,7 @@
  * stored value (weight, consolidated weight) rounded to float after each update, as the
  * engine stores it. Statistical tests use Poisson inputs and the rules' exact drifts.
  */
+#include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
@@ -18,94 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s failed: %s", #call, hebb_model_error(m)->message);                 \
-  } while (0)
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---------------------------------------------------------------------------------------- */
 /* Shared helpers                                                                            */
 /* ---------------------------------------------------------------------------------------- */
 
-/* A population of N iaf_psc_delta neurons that spike only when driven: the input is
- * forgotten within a step (tau_m = 0.05 ms) and the threshold is far away. */
-static int silent_targets(hebb_model *m, const char *name, uint32_t n) {
-  int pop = 0;
-  OK(m, hebb_model_add_population(m, name, "iaf_psc_delta", n, &pop));
-  OK(m, hebb_model_set_param(m, pop, "tau_m", 0.05));
-  OK(m, hebb_model_set_param(m, pop, "E_L", 0.0));
-  OK(m, hebb_model_set_param(m, pop, "V_reset", 0.0));
-  OK(m, hebb_model_set_param(m, pop, "V_th", 1000.0));
-  OK(m, hebb_model_set_param(m, pop, "t_ref", 0.0));
-  return pop;
-}
-
-/* A strong one-to-one projection from DRIVE onto TGT: each drive spike makes its target
- * spike one step later. */
-static void drive_projection(hebb_model *m, int drive, int tgt, double dt) {
-  hebb_projection_spec s = hebb_projection_spec_default();
-  s.source = drive;
-  s.target = tgt;
-  s.rule = HEBB_CONN_ONE_TO_ONE;
-  s.weight = hebb_dist_const(5000.0);
-  s.delay_ms = hebb_dist_const(dt);
-  OK(m, hebb_model_add_projection(m, &s, NULL));
-}
-
-static void set_params(hebb_model *m, int proj, const char *rule, const char *const *names,
-                       const double *values, size_t n) {
-  OK(m, hebb_model_set_plasticity(m, proj, rule));
-  for (size_t i = 0; i < n; i++)
-    OK(m, hebb_model_set_plasticity_param(m, proj, names[i], values[i]));
-}
-
-static hebb_sim *start(hebb_model *m, int threads) {
-  hebb_sim_options o = hebb_sim_options_default();
-  o.threads = threads;
-  o.pin = false;
-  hebb_sim *sim = NULL;
-  OK(m, hebb_sim_new(m, &o, &sim));
-  return sim;
-}
-
-/* The synapses of PROJ now (sorted by source, target, creation order). */
-static hebb_synapse *synapses(hebb_sim *sim, int proj, size_t *n) {
-  hebb_synapse *syn = NULL;
-  ck_assert_int_eq(hebb_sim_synapses(sim, proj, &syn, n), 0);
-  return syn;
-}
-
-/* Sum of exp(-(now - t)/tau) over the spikes T[0..n) strictly before NOW (t - eps). */
-static double trace(const double *t, size_t n, double now, double tau) {
-  double x = 0.0;
-  for (size_t i = 0; i < n && t[i] < now - 1e-9; i++)
-    x += exp(-(now - t[i]) / tau);
-  return x;
-}
-
-/* The same including spikes at NOW (the value after this step's spikes). */
-static double trace_incl(const double *t, size_t n, double now, double tau) {
-  double x = 0.0;
-  for (size_t i = 0; i < n && t[i] < now + 1e-9; i++)
-    x += exp(-(now - t[i]) / tau);
-  return x;
-}
-
 static bool rel_close(double a, double b, double tol) {
   return fabs(a - b) <= tol * fabs(b);
-}
-
-/* Spike stamps (ms) of neuron INDEX of population POP among SPK[0..n). */
-static size_t spike_times(const hebb_spike *spk, size_t n, uint32_t pop, uint32_t index, double dt,
-                          double *out) {
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    if (spk[i].pop == pop && spk[i].index == index)
-      out[k++] = (double)spk[i].step * dt;
-  return k;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -157,12 +76,12 @@ START_TEST(test_scaling_trajectory) {
   OK(m, hebb_model_add_projection(m, &s, &proj));
   const char *names[] = {"nu_target", "tau_scale", "tau_a", "period", "Wmax"};
   const double values[] = {sp.nu_target, sp.tau_scale, sp.tau_a, sp.period, sp.wmax};
-  set_params(m, proj, "synaptic_scaling", names, values, COUNT(names));
+  set_rule_params(m, proj, "synaptic_scaling", names, values, COUNT(names));
   OK(m, hebb_model_record_weights(m, proj, dt));
   OK(m, hebb_model_record_spikes(m, tgt));
-  hebb_sim *sim = start(m, 1);
+  hebb_sim *sim = start_sim(m, 1);
   size_t nsyn;
-  hebb_synapse *w0 = synapses(sim, proj, &nsyn);
+  hebb_synapse *w0 = proj_synapses(sim, proj, &nsyn);
   ck_assert_uint_eq(nsyn, 12);
   ck_assert_int_eq(hebb_sim_run_until(sim, t_end), 0);
   hebb_synapse *rec;
@@ -194,7 +113,7 @@ START_TEST(test_scaling_trajectory) {
     if ((k + 1) % psteps == 0)
       for (size_t e = 0; e < nsyn; e++) {
         uint32_t i = w0[e].target;
-        double a = trace_incl(post[i], npost[i], t, sp.tau_a) * 1000.0 / sp.tau_a;
+        double a = spike_trace_incl(post[i], npost[i], t, sp.tau_a) * 1000.0 / sp.tau_a;
         ref[e] = scale_step(&sp, ref[e], a);
         clipped[i] += ref[e] == (float)sp.wmax;
       }
@@ -296,10 +215,10 @@ static void s1_run(double tau, double *rate) {
   OK(m, hebb_model_add_projection(m, &s, &p2));
   const char *names[] = {"nu_target", "tau_scale", "tau_a", "period", "Wmax"};
   const double values[] = {S1_NU, tau, 200.0, 50.0, 1000.0};
-  set_params(m, p1, "synaptic_scaling", names, values, COUNT(names));
-  set_params(m, p2, "synaptic_scaling", names, values, COUNT(names));
+  set_rule_params(m, p1, "synaptic_scaling", names, values, COUNT(names));
+  set_rule_params(m, p2, "synaptic_scaling", names, values, COUNT(names));
   OK(m, hebb_model_record_spikes(m, post));
-  hebb_sim *sim = start(m, 1);
+  hebb_sim *sim = start_sim(m, 1);
   ck_assert_int_eq(hebb_sim_run_until(sim, S1_END), 0);
   hebb_spike *spk;
   size_t n;
@@ -393,7 +312,7 @@ static void zenke_set(hebb_model *m, int proj, const zenke_params *zp) {
   const double v[] = {zp->tau_plus, zp->tau_minus, zp->tau_slow, zp->a,
                       zp->b,        zp->delta,     zp->beta,     zp->w_p,
                       zp->p,        zp->tau_cons,  zp->delta_c,  zp->wmax};
-  set_params(m, proj, "zenke2015", zenke_names, v, COUNT(v));
+  set_rule_params(m, proj, "zenke2015", zenke_names, v, COUNT(v));
 }
 
 static float zclip(const zenke_params *p, double w) {
@@ -443,9 +362,9 @@ static void zenke_trajectory(const zenke_params *zpp, size_t *lo, size_t *hi) {
   zenke_set(m, proj, &zp);
   OK(m, hebb_model_record_weights(m, proj, dt));
   OK(m, hebb_model_record_spikes(m, tgt));
-  hebb_sim *sim = start(m, 1);
+  hebb_sim *sim = start_sim(m, 1);
   size_t nsyn;
-  hebb_synapse *w0 = synapses(sim, proj, &nsyn);
+  hebb_synapse *w0 = proj_synapses(sim, proj, &nsyn);
   ck_assert_uint_eq(nsyn, 3);
   ck_assert_int_eq(hebb_sim_run_until(sim, t_end), 0);
   hebb_synapse *rec;
@@ -478,19 +397,19 @@ static void zenke_trajectory(const zenke_params *zpp, size_t *lo, size_t *hi) {
     double t = (double)(k + 1) * dt;
     for (int j = 0; j < 3; j++)
       for (; ia[j] < zk_npre[j] && fabs(arr[j][ia[j]] - t) < 1e-9; ia[j]++) {
-        double zm = trace(post, npost, t, zp.tau_minus);
+        double zm = spike_trace(post, npost, t, zp.tau_minus);
         double v = (double)w[j] - zp.b * zm + zp.delta;
         *lo += v < 0;
         *hi += v > zp.wmax;
         w[j] = zclip(&zp, v);
       }
     for (; ip < npost && fabs(post[ip] - t) < 1e-9; ip++) {
-      double zm = trace(post, npost, t, zp.tau_minus);
-      double zs = trace(post, npost, t, zp.tau_slow);
+      double zm = spike_trace(post, npost, t, zp.tau_minus);
+      double zs = spike_trace(post, npost, t, zp.tau_slow);
       double het = zp.beta * zm * zm * zm;
       het_max = fmax(het_max, het);
       for (int j = 0; j < 3; j++) {
-        double zplus = trace(arr[j], zk_npre[j], t, zp.tau_plus);
+        double zplus = spike_trace(arr[j], zk_npre[j], t, zp.tau_plus);
         double v = (double)w[j] + zp.a * zplus * zs - het * ((double)w[j] - wt[j]);
         *lo += v < 0;
         *hi += v > zp.wmax;
@@ -569,7 +488,7 @@ START_TEST(test_zenke_z1) {
   OK(m, hebb_model_set_plasticity(m, proj, "zenke2015")); /* the paper's parameters */
   OK(m, hebb_model_record_spikes(m, pre));
   OK(m, hebb_model_record_spikes(m, tgt));
-  hebb_sim *sim = start(m, 1);
+  hebb_sim *sim = start_sim(m, 1);
   /* every presynaptic spike that has reached the synapses adds delta: the reference adds
    * it in floats, spike by spike */
   float ref[NPRE];
@@ -597,7 +516,7 @@ START_TEST(test_zenke_z1) {
       count[j]++;
     }
     size_t ns;
-    hebb_synapse *syn = synapses(sim, proj, &ns);
+    hebb_synapse *syn = proj_synapses(sim, proj, &ns);
     ck_assert_uint_eq(ns, NPRE * NPOST);
     mean_dw = 0;
     for (size_t e = 0; e < ns; e++) {
@@ -717,13 +636,13 @@ START_TEST(test_zenke_z2) {
     zenke_set(m, proj[p], &zp);
   }
   OK(m, hebb_model_record_spikes(m, tgt));
-  hebb_sim *sim = start(m, 1);
+  hebb_sim *sim = start_sim(m, 1);
   /* the traces start at 0: measure after they have become stationary (z_slow: 100 ms) */
   ck_assert_int_eq(hebb_sim_run_until(sim, t1), 0);
   hebb_synapse *a[NPROJ];
   size_t n[NPROJ];
   for (int p = 0; p < NPROJ; p++)
-    a[p] = synapses(sim, proj[p], &n[p]);
+    a[p] = proj_synapses(sim, proj[p], &n[p]);
   ck_assert_int_eq(hebb_sim_run_until(sim, t2), 0);
   hebb_spike *spk;
   size_t nspk;
@@ -737,7 +656,7 @@ START_TEST(test_zenke_z2) {
     zp.beta = betas[p];
     d[p] = z2_drift(&zp, nu_x, nu_y, dt);
     size_t nb;
-    hebb_synapse *b = synapses(sim, proj[p], &nb);
+    hebb_synapse *b = proj_synapses(sim, proj[p], &nb);
     ck_assert_uint_eq(nb, n[p]);
     double *x = malloc(nb * sizeof *x), *e = malloc(nb * sizeof *e);
     double es, dummy;
@@ -849,13 +768,13 @@ START_TEST(test_zenke_z3) {
     OK(m, hebb_model_add_projection(m, &s, &proj[p]));
     zenke_set(m, proj[p], &zp);
   }
-  hebb_sim *sim = start(m, 1);
+  hebb_sim *sim = start_sim(m, 1);
   const double t_end = nread[NT - 1] * zp.delta_c + 20.0;
   ck_assert_int_eq(hebb_sim_run_until(sim, t_end), 0);
   const size_t csteps = (size_t)llround(zp.delta_c / dt), nsteps = (size_t)llround(t_end / dt);
   for (int p = 0; p < NW; p++) {
     size_t ns;
-    hebb_synapse *syn = synapses(sim, proj[p], &ns);
+    hebb_synapse *syn = proj_synapses(sim, proj[p], &ns);
     ck_assert_uint_eq(ns, NT);
     double root = stable_root(&zp, w_fixed[p]);
     for (int i = 0; i < NT; i++) {
@@ -866,7 +785,7 @@ START_TEST(test_zenke_z3) {
         for (int q = 0; q < 2; q++)
           if (fabs(posts[q] - t) < 1e-9) {
             /* no presynaptic spikes: z+ = 0, no LTP, and no LTD */
-            double zm = trace(posts, 2, t, zp.tau_minus);
+            double zm = spike_trace(posts, 2, t, zp.tau_minus);
             w = zclip(&zp, (double)w - zp.beta * zm * zm * zm * ((double)w - wt));
             if (q == 1) {
               readout = w;
@@ -928,7 +847,7 @@ static void homeo_network(int threads, hebb_synapse **w, size_t *nw, hebb_spike 
   OK(m, hebb_model_add_projection(m, &s, &p1));
   const char *sn[] = {"nu_target", "tau_scale", "tau_a", "period", "Wmax"};
   const double sv[] = {5.0, 1000.0, 100.0, 20.0, 150.0};
-  set_params(m, p1, "synaptic_scaling", sn, sv, COUNT(sn));
+  set_rule_params(m, p1, "synaptic_scaling", sn, sv, COUNT(sn));
   s.source = exc;
   s.rule = HEBB_CONN_PAIRWISE_BERNOULLI;
   s.p = 0.1;
@@ -940,9 +859,9 @@ static void homeo_network(int threads, hebb_synapse **w, size_t *nw, hebb_spike 
                            0.001, 40.0, 0.0125, 300.0, 25.0, 60.0};
   zenke_set(m, p2, &zp);
   OK(m, hebb_model_record_spikes(m, exc));
-  hebb_sim *sim = start(m, threads);
+  hebb_sim *sim = start_sim(m, threads);
   size_t n0;
-  hebb_synapse *init = synapses(sim, p1, &n0);
+  hebb_synapse *init = proj_synapses(sim, p1, &n0);
   ck_assert_int_eq(hebb_sim_run_until(sim, 330.0), 0);
   ck_assert_int_eq(hebb_sim_run_until(sim, 700.0), 0); /* in two pieces */
   hebb_synapse *a, *b;

@@ -16,19 +16,13 @@
  * So the state at sample step k is the response at t = (k - k0) dt after the jump, with
  * k0 = ts/dt + D, and exactly the resting state for k <= k0 (for V of iaf_psc_exp).
  */
+#include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s -> %s: %s", #call, hebb_strerror(rc_),                             \
-                  hebb_model_error(m)->message);                                                   \
-  } while (0)
 
 /* |got - want| <= rel |want| + abs, with a message naming the sample. */
 #define ASSERT_CLOSE(got, want, rel, abs_, what, k)                                                \

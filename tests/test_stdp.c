@@ -9,6 +9,7 @@
  * equal-time pairs do not interact), NEST's update formulas, and the weight stored as a
  * float after every update, as the engine stores it.
  */
+#include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
@@ -16,12 +17,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s failed: %s", #call, hebb_model_error(m)->message);                 \
-  } while (0)
 
 typedef struct {
   double tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, wmax;

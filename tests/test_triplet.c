@@ -15,6 +15,7 @@
  *                nu_x nu_y (A3+ tau+ tau_y nu_y - A2- tau-) (BCM-like, threshold 19.2 Hz);
  *   determinism  a recurrent network learns bit-identically on 1, 2 and 3 threads.
  */
+#include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
@@ -23,12 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s failed: %s", #call, hebb_model_error(m)->message);                 \
-  } while (0)
 
 typedef struct {
   double tau_plus, tau_minus, tau_x, tau_y; /* ms */

@@ -9,6 +9,7 @@
  * Poisson inputs onto one neuron, additive STDP with hard bounds and A- = 1.05 A+, drive
  * the weights to a bimodal distribution and the output rate down to a self-regulated level.
  */
+#include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
@@ -18,12 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s failed: %s", #call, hebb_model_error(m)->message);                 \
-  } while (0)
 
 /* splitmix64: the test draws its own Poisson trains, independently of the engine's streams */
 typedef struct {

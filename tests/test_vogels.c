@@ -18,6 +18,7 @@
  * Determinism (invariant I1 of the engine): a recurrent network with plastic I->E synapses
  * gives bit-identical weights and spikes on 1, 2 and 3 threads.
  */
+#include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
@@ -26,12 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s failed: %s", #call, hebb_model_error(m)->message);                 \
-  } while (0)
 
 typedef struct {
   double tau, eta, alpha, rho0, wmax, wmin;
