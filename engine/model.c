@@ -593,12 +593,14 @@ int hebb__model_set_rule(hebb_model *m, int proj, const hebb_rule *r) {
                             r && r->name ? r->name : "?", r ? r->abi : 0, HEBB_RULE_ABI);
   if (r->nparams > HEBB_RULE_MAX_PARAMS || r->noptions > HEBB_RULE_MAX_OPTIONS ||
       r->nsyn > HEBB_RULE_MAX_SYN || r->npre > HEBB_RULE_MAX_TRACES ||
-      r->npost > HEBB_RULE_MAX_TRACES || !r->on_pre || !r->on_post)
+      r->npost > HEBB_RULE_MAX_TRACES || r->npre_state > HEBB_RULE_MAX_STATE ||
+      r->npost_state > HEBB_RULE_MAX_STATE || !r->on_pre || !r->on_post)
     return hebb__model_fail(m, HEBB_EINVAL, "rule",
                             "rule '%s' declares more than this Hebb supports (%d parameters, %d "
-                            "options, %d synapse variables, %d traces per side) or lacks a hook",
+                            "options, %d synapse variables, %d traces and %d neuron variables "
+                            "per side) or lacks a hook",
                             r->name, HEBB_RULE_MAX_PARAMS, HEBB_RULE_MAX_OPTIONS, HEBB_RULE_MAX_SYN,
-                            HEBB_RULE_MAX_TRACES);
+                            HEBB_RULE_MAX_TRACES, HEBB_RULE_MAX_STATE);
   const hebb_pop *src = &m->pops[p->spec.source];
   if (src->desc->kind == HEBB_NM_DC_GENERATOR)
     return hebb__model_fail(m, HEBB_EINVAL, "plasticity",

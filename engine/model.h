@@ -14,6 +14,7 @@
 #define HEBB_RULE_MAX_OPTIONS 8
 #define HEBB_RULE_MAX_SYN 8
 #define HEBB_RULE_MAX_TRACES 4
+#define HEBB_RULE_MAX_STATE 8 /* per-neuron variables per side */
 
 typedef struct {
   char name[64];

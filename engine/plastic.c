@@ -138,6 +138,19 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
   free(fill);
   if (alloc_traces(&pl->pre, pl->ngroups) || alloc_traces(&pl->post, nneurons))
     return HEBB_ENOMEM;
+  for (int side = PRE; side <= POST; side++) {
+    uint32_t nvar = side == PRE ? r->npre_state : r->npost_state;
+    uint32_t owners = side == PRE ? pl->ngroups : nneurons;
+    double **st = side == PRE ? pl->pre_state : pl->post_state;
+    for (uint32_t s = 0; s < nvar; s++) {
+      st[s] = malloc((owners ? owners : 1) * sizeof(double));
+      if (!st[s])
+        return HEBB_ENOMEM;
+      double v = r->state_init ? r->state_init(pj->rule_params, pj->rule_opts, side, s) : 0.0;
+      for (uint32_t o = 0; o < owners; o++)
+        st[s][o] = v;
+    }
+  }
   for (uint32_t s = 0; s < r->nsyn; s++) {
     pl->syn[s] = calloc(nsyn ? nsyn : 1, sizeof(float));
     if (!pl->syn[s])
@@ -166,13 +179,17 @@ void hebb_plastic_free(hebb_plastic *pl) {
   free(pl->ev_amount);
   for (int s = 0; s < HEBB_RULE_MAX_SYN; s++)
     free(pl->syn[s]);
+  for (int s = 0; s < HEBB_RULE_MAX_STATE; s++) {
+    free(pl->pre_state[s]);
+    free(pl->post_state[s]);
+  }
   memset(pl, 0, sizeof *pl);
 }
 
 static hebb_rule_ctx context(const hebb_plastic *pl, uint64_t step) {
   hebb_rule_ctx c = {
-      pl->pj->rule_params,          pl->pj->rule_opts, pl->dt, step, &pl->pre, &pl->post,
-      pl->has_mod ? &pl->mod : NULL};
+      pl->pj->rule_params,           pl->pj->rule_opts, pl->dt,        step, &pl->pre, &pl->post,
+      pl->has_mod ? &pl->mod : NULL, pl->pre_state,     pl->post_state};
   return c;
 }
 
@@ -277,5 +294,7 @@ size_t hebb_plastic_bytes(const hebb_plastic *pl, uint64_t nsyn) {
   return (size_t)(pl->ngroups * (pl->pre.n * sizeof(double) + sizeof(uint64_t)) +
                   pl->nneurons * (pl->post.n * sizeof(double) + sizeof(uint64_t)) +
                   (pl->nneurons + 1) * sizeof(uint32_t) + nplastic * 2 * sizeof(uint32_t) +
-                  pl->rule->nsyn * nsyn * sizeof(float));
+                  pl->rule->nsyn * nsyn * sizeof(float) +
+                  (pl->ngroups * pl->rule->npre_state + pl->nneurons * pl->rule->npost_state) *
+                      sizeof(double));
 }

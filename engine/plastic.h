@@ -34,9 +34,11 @@ typedef struct {
   /* postsynaptic index: synapses onto neuron i are rev_syn[rev_start[i] .. rev_start[i+1]] */
   uint32_t *rev_start, *rev_syn, *rev_grp;
   float *syn[HEBB_RULE_MAX_SYN]; /* per-synapse state, indexed like the partition's weights */
-  uint64_t updates;              /* hook calls on synapses, for the profile */
-  uint64_t period_steps;         /* of on_period; 0: none */
-  bool learning;                 /* in this step, by the projection's learning schedule */
+  double *pre_state[HEBB_RULE_MAX_STATE];  /* per presynaptic group */
+  double *post_state[HEBB_RULE_MAX_STATE]; /* per target neuron */
+  uint64_t updates;                        /* hook calls on synapses, for the profile */
+  uint64_t period_steps;                   /* of on_period; 0: none */
+  bool learning;                           /* in this step, by the projection's learning schedule */
   /* neuromodulator: pending events (arrival step, amount), sorted by step */
   bool has_mod;
   hebb_modulator mod;

@@ -22,18 +22,14 @@
  * Traces are read at t - eps at spikes, so a presynaptic spike arriving in the step of a post
  * spike does not count. Presynaptic spikes change nothing by themselves (on_pre is empty).
  * The updates are hebb_bcm_dw and hebb_bcm_theta (rules/hebbian.h), which the rate-form test
- * B1 runs too. Weights and theta are stored as float; each update is computed in double.
+ * B1 runs too. Weights are stored as float, theta as double; each update is computed in double.
  *
- * Where theta lives: theta is a slowly varying quantity per target neuron, but the plasticity
- * interface gives a rule no per-neuron state of its own, only traces, which the engine
- * increments by one per spike (a slow trace is a rate estimate, whose square is not <y^2>).
- * So theta is a per-synapse variable ("theta"), and all plastic synapses onto a neuron hold
- * the same value: on_period updates it from one of them and writes it to all. This costs a
- * float per synapse and a write per synapse per period, but is exact. (A neuron without
- * plastic synapses has no theta, and needs none.) theta is per projection: two projections
- * with [bcm] onto one neuron keep separate thresholds. It starts at theta0. In a phase with
- * frozen weights (hebb_model_set_learning_schedule) on_period does not run, so theta pauses
- * too.
+ * Where theta lives: per target neuron, in the rule's postsynaptic state ("theta", double),
+ * starting at theta0. on_period updates it for every neuron of the target population, also
+ * for a neuron without plastic synapses of this projection (it has one threshold all the
+ * same). theta is per projection: two projections with [bcm] onto one neuron keep separate
+ * thresholds. In a phase with frozen weights (hebb_model_set_learning_schedule) on_period
+ * does not run, so theta pauses too.
  *
  * Expected drift, independent Poisson trains (pre nu_j; post nu_i, driven by other inputs):
  *   fixed theta:  <dw_ij/dt> = eta nu_j nu_i (nu_i - theta):  the BCM curve, with its sign
@@ -67,7 +63,7 @@
 #include <stdio.h>
 
 enum { P_ETA, P_TAU_X, P_TAU_Y, P_TAU_THETA, P_Y0, P_THETA0, P_PERIOD, P_WMIN, P_WMAX };
-enum { S_THETA };
+enum { N_THETA };
 
 static const hebb_rule_param_desc params[] = {
     {"eta", "", 1e-5,
@@ -84,7 +80,7 @@ static const hebb_rule_param_desc params[] = {
 
 static const hebb_rule_trace pre_traces[] = {{P_TAU_X, -1, {HEBB_TRACE_ADD}}};
 static const hebb_rule_trace post_traces[] = {{P_TAU_Y, -1, {HEBB_TRACE_ADD}}};
-static const char *const syn_state[] = {"theta"};
+static const char *const post_state[] = {"theta"};
 
 static int check(const double *p, const int *opt, char *err, size_t len) {
   (void)opt;
@@ -111,12 +107,11 @@ static int check(const double *p, const int *opt, char *err, size_t len) {
   return 0;
 }
 
-/* every synapse's copy of its target's threshold starts at theta0 */
-static float syn_init(const double *p, const int *opt, uint32_t s, float w) {
+static double state_init(const double *p, const int *opt, int side, uint32_t s) {
   (void)opt;
+  (void)side;
   (void)s;
-  (void)w;
-  return (float)p[P_THETA0];
+  return p[P_THETA0];
 }
 
 static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
@@ -129,28 +124,22 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   /* rates in Hz: a trace over a time constant in s */
   const double y = hebb_trace_at(c->post, s->neuron, 0, c->step) * 1000.0 / p[P_TAU_Y];
   const double to_hz = 1000.0 / p[P_TAU_X];
-  const float *theta = s->syn[S_THETA];
+  const double theta = c->post_state[N_THETA][s->neuron];
   for (uint32_t k = 0; k < s->n; k++) {
     uint32_t e = s->index[k];
     double x = hebb_trace_at(c->pre, s->group[k], 0, c->step) * to_hz;
-    double v = (double)s->w[e] + hebb_bcm_dw(p[P_ETA], x, y, (double)theta[e]);
+    double v = (double)s->w[e] + hebb_bcm_dw(p[P_ETA], x, y, theta);
     s->w[e] = (float)hebb_hebbian_clip(v, p[P_WMIN], p[P_WMAX]);
   }
 }
 
 static void on_period(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double *p = c->p;
-  if (s->n == 0)
-    return;
   /* the traces already hold this step's spikes: read at this step (k = 0 for a spike now),
    * the estimate at the end time of the step */
   const double y = hebb_trace_at(c->post, s->neuron, 0, c->step) * 1000.0 / p[P_TAU_Y];
-  float *theta = s->syn[S_THETA];
-  /* all copies hold the same value: step one, write it to all */
-  const float next =
-      (float)hebb_bcm_theta((double)theta[s->index[0]], y, p[P_Y0], p[P_PERIOD] / p[P_TAU_THETA]);
-  for (uint32_t k = 0; k < s->n; k++)
-    theta[s->index[k]] = next;
+  double *theta = &c->post_state[N_THETA][s->neuron];
+  *theta = hebb_bcm_theta(*theta, y, p[P_Y0], p[P_PERIOD] / p[P_TAU_THETA]);
 }
 
 const hebb_rule hebb_rule_bcm = {
@@ -160,16 +149,16 @@ const hebb_rule hebb_rule_bcm = {
            "Munro 1982)",
     .params = params,
     .nparams = sizeof params / sizeof params[0],
-    .syn_state = syn_state,
-    .nsyn = 1,
     .pre = pre_traces,
     .npre = 1,
     .post = post_traces,
     .npost = 1,
     .check = check,
-    .syn_init = syn_init,
     .on_pre = on_pre,
     .on_post = on_post,
     .on_period = on_period,
     .period_param = P_PERIOD,
+    .post_state = post_state,
+    .npost_state = 1,
+    .state_init = state_init,
 };

@@ -216,6 +216,12 @@ static int descriptors_ok(const hebb_rule *r, char *why, size_t len) {
   for (uint32_t i = 0; i < r->nsyn; i++)
     if (!r->syn_state || !r->syn_state[i])
       return fail(why, len, HEBB_EINVAL, "synapse variable %u has no name", i);
+  for (uint32_t i = 0; i < r->npre_state; i++)
+    if (!r->pre_state || !r->pre_state[i])
+      return fail(why, len, HEBB_EINVAL, "presynaptic variable %u has no name", i);
+  for (uint32_t i = 0; i < r->npost_state; i++)
+    if (!r->post_state || !r->post_state[i])
+      return fail(why, len, HEBB_EINVAL, "postsynaptic variable %u has no name", i);
   if (!traces_ok(r, r->pre, r->npre) || !traces_ok(r, r->post, r->npost))
     return fail(why, len, HEBB_EINVAL,
                 "a trace names a parameter or option it does not have (or an option of more "

@@ -5,7 +5,9 @@
  * A rule declares
  *   - its parameters, with units and defaults ("weight" as a unit means the weight unit of
  *     the projection's target: pA, mV or nS), and named options (a scheme, say);
- *   - the state it needs per synapse (float arrays beside the weights);
+ *   - the state it needs per synapse (float arrays beside the weights), per presynaptic
+ *     group and per postsynaptic neuron (double arrays, owned like the traces below: a
+ *     threshold or a rate estimate that belongs to the neuron rather than to a synapse);
  *   - its traces: presynaptic ones, kept per (source neuron, delay) as the synapse sees the
  *     presynaptic spike train (axonal delays: a spike reaches the synapse at emission plus
  *     delay), and postsynaptic ones, kept per target neuron. The engine stores, decays and
@@ -40,9 +42,10 @@ extern "C" {
 
 /* The version of this interface. A rule built against another version is refused. Bump it
  * with any change to the structures below. Version 2 added the neuromodulator (on_modulator,
- * mod_tau_param, hebb_rule_ctx.mod). Frozen in every version: `abi` and `name` are the first
- * two fields of hebb_rule, so that a loader can read them before it trusts the rest. */
-#define HEBB_RULE_ABI 2
+ * mod_tau_param, hebb_rule_ctx.mod); version 3 the per-neuron state (pre_state, post_state,
+ * state_init, hebb_rule_ctx.pre_state / post_state). Frozen in every version: `abi` and `name` are
+ * the first two fields of hebb_rule, so that a loader can read them before it trusts the rest. */
+#define HEBB_RULE_ABI 3
 
 typedef struct {
   const char *name;
@@ -111,6 +114,10 @@ typedef struct {
   const hebb_trace_set *pre;  /* owners: presynaptic groups */
   const hebb_trace_set *post; /* owners: target neurons (block-local index) */
   const hebb_modulator *mod;  /* the projection's neuromodulator, or NULL */
+  /* the rule's own state per presynaptic group (pre_state[s][group]) and per target neuron
+   * (post_state[s][neuron]); hooks read and write it */
+  double *const *pre_state;
+  double *const *post_state;
 } hebb_rule_ctx;
 
 /* The synapses reached by one presynaptic spike: one source, one delay, consecutive in
@@ -168,6 +175,15 @@ typedef struct hebb_rule {
    * projection (a population's spikes or a reward schedule). */
   void (*on_modulator)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
   int mod_tau_param;
+  /* Optional state per presynaptic group (owners as the presynaptic traces) and per target
+   * neuron (owners as the postsynaptic traces), by name; hooks reach it through
+   * hebb_rule_ctx. SIDE is 0 for pre, 1 for post; state_init gives the initial value of
+   * variable S (NULL: zero). */
+  const char *const *pre_state;
+  uint32_t npre_state;
+  const char *const *post_state;
+  uint32_t npost_state;
+  double (*state_init)(const double *p, const int *opt, int side, uint32_t s);
 } hebb_rule;
 
 #ifdef __cplusplus

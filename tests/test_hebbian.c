@@ -245,7 +245,7 @@ END_TEST
 
 /* BCM: at each post spike of target i, w += eta x_hat (y_hat - theta_i), then the clip;
  * every period, after the spikes of the step that closes it, theta_i += (period /
- * tau_theta) (y_hat_incl^2 / y0 - theta_i), stored as float, with y_hat_incl the trace
+ * tau_theta) (y_hat_incl^2 / y0 - theta_i), stored as double, with y_hat_incl the trace
  * including that step's spikes. */
 static void bcm_trajectory(double eta, double tau_x, double tau_y, double tau_theta, double y0,
                            double theta0, double period, double wmin, double wmax, int threads,
@@ -257,11 +257,12 @@ static void bcm_trajectory(double eta, double tau_x, double tau_y, double tau_th
   tr_setup su = {"bcm", names, values, COUNT(names), threads};
   tr_result r = tr_run(&su);
   float *ref = calloc(r.nrec, sizeof *ref);
-  float w[TR_NSYN], theta[TR_NTGT];
+  float w[TR_NSYN];
+  double theta[TR_NTGT];
   for (size_t e = 0; e < r.nsyn; e++)
     w[e] = r.init[e].weight;
   for (size_t i = 0; i < TR_NTGT; i++)
-    theta[i] = (float)theta0;
+    theta[i] = theta0;
   const size_t psteps = (size_t)llround(period / r.dt);
   nclipped[0] = nclipped[1] = *ndepressed = *npotentiated = 0;
   for (size_t k = 0; k < r.nsteps; k++) {
@@ -271,7 +272,7 @@ static void bcm_trajectory(double eta, double tau_x, double tau_y, double tau_th
       if (has_spike(r.post[i], r.npost[i], t)) {
         double x = spike_trace(r.arr[j], r.narr[j], t, tau_x) / (tau_x * 1e-3);
         double y = spike_trace(r.post[i], r.npost[i], t, tau_y) / (tau_y * 1e-3);
-        double dw = eta * x * (y - (double)theta[i]);
+        double dw = eta * x * (y - theta[i]);
         double v = (double)w[e] + dw;
         nclipped[0] += v < wmin;
         nclipped[1] += v > wmax;
@@ -284,7 +285,7 @@ static void bcm_trajectory(double eta, double tau_x, double tau_y, double tau_th
     if ((k + 1) % psteps == 0)
       for (size_t i = 0; i < TR_NTGT; i++) {
         double y = spike_trace_incl(r.post[i], r.npost[i], t, tau_y) / (tau_y * 1e-3);
-        theta[i] = (float)((double)theta[i] + period / tau_theta * (y * y / y0 - (double)theta[i]));
+        theta[i] = theta[i] + period / tau_theta * (y * y / y0 - theta[i]);
       }
   }
   *nchanges = tr_compare(&r, ref, "bcm");
@@ -697,7 +698,7 @@ static double mean_y2_incl(double nu, double tau, double dt) {
 /* Independent Poisson pre (nu_x = 20 Hz) and driven Bernoulli post trains; eta = 1e-5,
  * tau_x = tau_y = 100 ms, no bounds in the way (Wmin = -1e6).
  *
- * Fixed threshold (theta0 = 20 Hz, tau_theta = 1e12 ms: theta stays 20 exactly in float):
+ * Fixed threshold (theta0 = 20 Hz, tau_theta = 1e12 ms: theta moves by less than 1e-8 Hz):
  * post at 12, 16, 24 and 28 Hz. At a post spike the change is eta x_hat (y_hat - theta),
  * y_hat read at t - eps, independent of the spike: the drift is eta nu_y X (Y - theta) (X,
  * Y: grid_rate), i.e. eta nu_x nu_y (nu_y - theta) in continuous time: depression below

@@ -142,6 +142,10 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
  *   params, options, traces: the tables above, with their lengths;
  *   syn_state, nsyn: names of per-synapse state variables (float arrays beside the weights,
  *              up to 8; hooks get them as s->syn[v][k]) and syn_init to set them; none here;
+ *   pre_state, post_state (npre_state, npost_state): names of state variables per
+ *              presynaptic group and per target neuron (double, up to 8 each; hooks get them
+ *              as c->pre_state[v][group] and c->post_state[v][neuron]), state_init to set
+ *              them; none here (rules/bcm.c keeps its threshold per neuron this way);
  *   check      the parameter check (may be NULL);
  *   on_pre, on_post: the hooks (both required);
  *   on_period, period_param: an optional hook run every p[period_param] ms for every neuron
