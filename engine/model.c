@@ -558,6 +558,7 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
   p->spec = *spec;
   p->spec.name = NULL; /* the name lives in p->name; pointers into a realloc'd array would dangle */
   p->mod_pop = -1;
+  p->critic_pre = p->critic_post = -1;
   p->delay_min_steps = dlo;
   p->delay_max_steps = dhi;
   p->inhibitory = inhibitory;
@@ -690,13 +691,13 @@ int hebb_model_set_learning_schedule(hebb_model *m, int proj, const double *at_m
     return hebb__model_fail(m, HEBB_ESTATE, "schedule",
                             "a learning schedule needs a plastic projection");
   /* A three-factor rule integrates its weights lazily over the time since a synapse's last
-   * update; skipping its hooks would not freeze the weight, so it is refused rather than
-   * half-honoured. */
-  if (m->projs[proj].rule->on_modulator && n > 0)
+   * update; skipping its hooks would not freeze the weight: it must handle phases itself
+   * (on_phase), or it is refused rather than half-honoured. */
+  if (m->projs[proj].rule->on_modulator && !m->projs[proj].rule->on_phase && n > 0)
     return hebb__model_fail(m, HEBB_EINVAL, "schedule",
-                            "rule %s integrates its weights between events and cannot follow a "
-                            "learning schedule yet; gate learning with its neuromodulator "
-                            "instead (no dopamine, no change)",
+                            "rule %s integrates its weights between events and has no on_phase "
+                            "hook: it cannot follow a learning schedule; gate learning with its "
+                            "neuromodulator instead (no dopamine, no change)",
                             m->projs[proj].rule->name);
   double rsteps = repeat_ms / m->dt;
   if (!(repeat_ms >= 0) || fabs(rsteps - llround(rsteps)) > 1e-6 * fmax(rsteps, 1.0))
@@ -767,6 +768,55 @@ int hebb_model_set_modulator(hebb_model *m, int proj, int pop, double delay_ms) 
                             delay_ms);
   m->projs[proj].mod_pop = pop;
   m->projs[proj].mod_delay_ms = delay_ms;
+  return 0;
+}
+
+int hebb_model_set_critic(hebb_model *m, int proj, int pre_pop, uint32_t pre_index, int post_pop,
+                          uint32_t post_index, double window_ms, hebb_dist delay_ms,
+                          double amount) {
+  if (bad_proj(m, proj) || !m->projs[proj].rule || !m->projs[proj].rule->on_modulator)
+    return hebb__model_fail(m, HEBB_ESTATE, "critic",
+                            "a critic needs a projection with a three-factor rule (such as "
+                            "stdp_dopamine)");
+  const int pops[2] = {pre_pop, post_pop};
+  const uint32_t idx[2] = {pre_index, post_index};
+  const char *field[2] = {"pre", "post"};
+  for (int k = 0; k < 2; k++) {
+    if (bad_pop(m, pops[k]))
+      return hebb__model_fail(m, HEBB_EINVAL, field[k], "no population %d", pops[k]);
+    const hebb_pop *pp = &m->pops[pops[k]];
+    if (pp->desc->kind == HEBB_NM_DC_GENERATOR)
+      return hebb__model_fail(m, HEBB_EINVAL, field[k],
+                              "'%s' is a dc_generator, which never spikes", pp->name);
+    if (idx[k] >= pp->size)
+      return hebb__model_fail(m, HEBB_ERANGE, field[k],
+                              "neuron %u is not in '%s' (%u neurons: 0 to %u)", idx[k], pp->name,
+                              pp->size, pp->size - 1);
+  }
+  if (!(window_ms > 0) || !isfinite(window_ms))
+    return hebb__model_fail(m, HEBB_ERANGE, "window",
+                            "the window must be a positive time, got %g ms", window_ms);
+  if (!isfinite(amount))
+    return hebb__model_fail(m, HEBB_ERANGE, "amount", "the amount must be finite");
+  double lo = delay_ms.kind == HEBB_DIST_CONSTANT || delay_ms.kind == HEBB_DIST_UNIFORM ? delay_ms.a
+              : delay_ms.kind == HEBB_DIST_NORMAL_CLIPPED ? delay_ms.lo
+                                                          : -INFINITY;
+  double hi = delay_ms.kind == HEBB_DIST_CONSTANT         ? delay_ms.a
+              : delay_ms.kind == HEBB_DIST_UNIFORM        ? delay_ms.b
+              : delay_ms.kind == HEBB_DIST_NORMAL_CLIPPED ? delay_ms.hi
+                                                          : INFINITY;
+  if (!(lo >= m->dt * (1 - 1e-9)) || !(hi / m->dt <= 65535))
+    return hebb__model_fail(m, HEBB_ERANGE, "delay",
+                            "the reward delay must lie between one step and 65535 steps (a "
+                            "normal distribution needs normal_clipped bounds)");
+  hebb_proj *p = &m->projs[proj];
+  p->critic_pre = pre_pop;
+  p->critic_post = post_pop;
+  p->critic_pre_index = pre_index;
+  p->critic_post_index = post_index;
+  p->critic_window_ms = window_ms;
+  p->critic_delay_ms = delay_ms;
+  p->critic_amount = amount;
   return 0;
 }
 

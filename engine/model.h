@@ -55,6 +55,11 @@ typedef struct {
   double mod_delay_ms;
   double *reward_ms, *reward_amount;
   size_t nrewards;
+  /* critic (hebb_model_set_critic): critic_pre < 0 when there is none */
+  int critic_pre, critic_post; /* populations */
+  uint32_t critic_pre_index, critic_post_index;
+  double critic_window_ms, critic_amount;
+  hebb_dist critic_delay_ms;
 } hebb_proj;
 
 typedef struct {

@@ -68,15 +68,21 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
       snprintf(err, errlen, "the neuromodulator time constant must be positive, got %g ms", tau);
       return HEBB_ERANGE;
     }
-    if (pj->mod_pop < 0 && pj->nrewards == 0) {
+    if (pj->mod_pop < 0 && pj->nrewards == 0 && pj->critic_pre < 0) {
       snprintf(err, errlen,
                "rule %s is a three-factor rule and needs a neuromodulator (a population's "
-               "spikes or a reward schedule)",
+               "spikes, a reward schedule or a critic)",
                r->name);
       return HEBB_EINVAL;
     }
     pl->has_mod = true;
     pl->mod.tau_steps = tau / m->dt;
+    if (pj->critic_pre >= 0) {
+      pl->has_critic = true;
+      pl->critic_gid[0] = m->pops[pj->critic_pre].gid0 + pj->critic_pre_index;
+      pl->critic_gid[1] = m->pops[pj->critic_post].gid0 + pj->critic_post_index;
+      pl->critic_last_pre = UINT64_MAX;
+    }
     for (size_t k = 0; k < pj->nrewards; k++) {
       /* a reward at t acts in the step that ends at t */
       int rc = hebb_plastic_add_modulator_event(pl, (uint64_t)llround(pj->reward_ms[k] / m->dt) - 1,
@@ -177,6 +183,7 @@ void hebb_plastic_free(hebb_plastic *pl) {
   free(pl->rev_grp);
   free(pl->ev_step);
   free(pl->ev_amount);
+  free(pl->critic_buf);
   for (int s = 0; s < HEBB_RULE_MAX_SYN; s++)
     free(pl->syn[s]);
   for (int s = 0; s < HEBB_RULE_MAX_STATE; s++) {
@@ -187,10 +194,29 @@ void hebb_plastic_free(hebb_plastic *pl) {
 }
 
 static hebb_rule_ctx context(const hebb_plastic *pl, uint64_t step) {
-  hebb_rule_ctx c = {
-      pl->pj->rule_params,           pl->pj->rule_opts, pl->dt,        step, &pl->pre, &pl->post,
-      pl->has_mod ? &pl->mod : NULL, pl->pre_state,     pl->post_state};
+  hebb_rule_ctx c = {.p = pl->pj->rule_params,
+                     .opt = pl->pj->rule_opts,
+                     .dt = pl->dt,
+                     .step = step,
+                     .pre = &pl->pre,
+                     .post = &pl->post,
+                     .mod = pl->has_mod ? &pl->mod : NULL,
+                     .pre_state = pl->pre_state,
+                     .post_state = pl->post_state,
+                     .learning = pl->learning};
   return c;
+}
+
+/* HOOK for every neuron of the target block. */
+static void all_neurons(hebb_plastic *pl, uint64_t step, float *syn_w,
+                        void (*hook)(const hebb_rule_ctx *, const hebb_rule_post *)) {
+  hebb_rule_ctx c = context(pl, step);
+  for (uint32_t i = 0; i < pl->nneurons; i++) {
+    uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
+    hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
+    hook(&c, &p);
+    pl->updates += b - a;
+  }
 }
 
 int hebb_plastic_add_modulator_event(hebb_plastic *pl, uint64_t step, double amount) {
@@ -224,15 +250,8 @@ int hebb_plastic_add_modulator_event(hebb_plastic *pl, uint64_t step, double amo
 void hebb_plastic_modulate(hebb_plastic *pl, uint64_t step, float *syn_w) {
   if (pl->ev_pos >= pl->nev || pl->ev_step[pl->ev_pos] != step)
     return;
-  if (pl->learning) {
-    hebb_rule_ctx c = context(pl, step);
-    for (uint32_t i = 0; i < pl->nneurons; i++) {
-      uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
-      hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
-      pl->rule->on_modulator(&c, &p);
-      pl->updates += b - a;
-    }
-  }
+  if (pl->learning || pl->rule->on_phase)
+    all_neurons(pl, step, syn_w, pl->rule->on_modulator);
   double v = hebb_modulator_at(&pl->mod, step);
   for (; pl->ev_pos < pl->nev && pl->ev_step[pl->ev_pos] == step; pl->ev_pos++)
     v += pl->ev_amount[pl->ev_pos];
@@ -264,13 +283,11 @@ void hebb_plastic_post(hebb_plastic *pl, uint64_t step, uint32_t i, float *syn_w
 void hebb_plastic_period(hebb_plastic *pl, uint64_t step, float *syn_w) {
   if (!pl->period_steps || (step + 1) % pl->period_steps)
     return;
-  hebb_rule_ctx c = context(pl, step);
-  for (uint32_t i = 0; i < pl->nneurons; i++) {
-    uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
-    hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
-    pl->rule->on_period(&c, &p);
-    pl->updates += b - a;
-  }
+  all_neurons(pl, step, syn_w, pl->rule->on_period);
+}
+
+void hebb_plastic_phase_end(hebb_plastic *pl, uint64_t step, float *syn_w) {
+  all_neurons(pl, step, syn_w, pl->rule->on_phase);
 }
 
 static void count(hebb_trace_set *t, const hebb_trace_mode *mode, uint64_t step, uint32_t owner) {

@@ -39,12 +39,19 @@ typedef struct {
   uint64_t updates;                        /* hook calls on synapses, for the profile */
   uint64_t period_steps;                   /* of on_period; 0: none */
   bool learning;                           /* in this step, by the projection's learning schedule */
+  bool hooks;                              /* in this step: learning, or a rule with on_phase */
   /* neuromodulator: pending events (arrival step, amount), sorted by step */
   bool has_mod;
   hebb_modulator mod;
   uint64_t *ev_step;
   double *ev_amount;
   size_t nev, ev_cap, ev_pos;
+  /* critic (hebb_model_set_critic): gids watched, the step of the latest presynaptic spike
+   * (UINT64_MAX: none yet), rewards given so far (the index of the next delay draw) */
+  bool has_critic;
+  uint32_t critic_gid[2]; /* pre, post */
+  uint64_t critic_last_pre, critic_rewards;
+  uint64_t *critic_buf; /* the watched spikes of an epoch (2 x epoch steps), set up by sim.c */
 } hebb_plastic;
 
 /* Sets up projection PROJ's plastic state on a partition whose synapses are grouped as
@@ -71,6 +78,8 @@ int hebb_plastic_add_modulator_event(hebb_plastic *pl, uint64_t step, double amo
 void hebb_plastic_modulate(hebb_plastic *pl, uint64_t step, float *syn_w);
 /* Runs the rule's periodic hook if STEP ends a period. */
 void hebb_plastic_period(hebb_plastic *pl, uint64_t step, float *syn_w);
+/* STEP is the last of a learning phase: the rule's on_phase for every neuron. */
+void hebb_plastic_phase_end(hebb_plastic *pl, uint64_t step, float *syn_w);
 /* Adds this step's spikes to the traces, after the hooks. */
 void hebb_plastic_count_pre(hebb_plastic *pl, uint64_t step, uint32_t gp);
 void hebb_plastic_count_post(hebb_plastic *pl, uint64_t step, uint32_t i);

@@ -22,6 +22,7 @@ enum {
   HEBB_STREAM_WEIGHT = 3,  /* per projection: weight of each synapse */
   HEBB_STREAM_DELAY = 4,   /* per projection: delay of each synapse */
   HEBB_STREAM_POISSON = 5, /* per population: Poisson generator spikes */
+  HEBB_STREAM_CRITIC = 6,  /* per projection: delays of its critic's rewards */
 };
 
 typedef struct {

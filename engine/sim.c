@@ -826,6 +826,18 @@ static int build_plasticity(hebb_sim *s, partition *pt) {
                m->projs[p].name, m->projs[p].mod_delay_ms, s->epoch * m->dt);
       return HEBB_ERANGE;
     }
+    hebb_plastic *pl = &pt->pl[pt->npl - 1];
+    if (pl->has_critic && !(pl->critic_buf = malloc(2 * s->epoch * sizeof(uint64_t))))
+      return HEBB_ENOMEM;
+    const hebb_dist *cd = &m->projs[p].critic_delay_ms;
+    double cmin = cd->kind == HEBB_DIST_NORMAL_CLIPPED ? cd->lo : cd->a;
+    if (m->projs[p].critic_pre >= 0 && hebb__delay_steps(cmin, m->dt) < s->epoch) {
+      snprintf(pt->msg, sizeof pt->msg,
+               "projection '%s': the critic's reward delay (from %g ms) must be at least the "
+               "smallest synaptic delay (%g ms)",
+               m->projs[p].name, cmin, s->epoch * m->dt);
+      return HEBB_ERANGE;
+    }
   }
   return 0;
 }
@@ -991,8 +1003,9 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
     bool silent = m->pops[p].desc->kind == HEBB_NM_POISSON_GENERATOR && !m->pops[p].record_spikes;
     for (int i = 0; i < m->nprojs && silent; i++)
       silent = m->projs[i].spec.source != p || s->proj_direct[i];
-    for (int i = 0; i < m->nprojs && silent; i++)
-      silent = m->projs[i].mod_pop != p; /* a neuromodulator population must spike */
+    for (int i = 0; i < m->nprojs && silent; i++) /* neuromodulator and critic sources spike */
+      silent =
+          m->projs[i].mod_pop != p && m->projs[i].critic_pre != p && m->projs[i].critic_post != p;
     s->pop_silent[p] = silent;
   }
   uint32_t dmin = 1024;
@@ -1197,6 +1210,47 @@ static void record_state(hebb_sim *s, partition *pt, uint64_t n) {
   (void)s;
 }
 
+static int cmp_u64(const void *a, const void *b);
+
+/* The critic of PL watches the spikes of epoch E: for a postsynaptic spike within the
+ * window after the latest presynaptic one, a reward is queued after a drawn delay. Every
+ * partition runs the same critic on the same spikes, sorted by step (a postsynaptic spike
+ * before a presynaptic one of the same step, which has lag 0), so all agree. */
+static void critic(hebb_sim *s, partition *pt, hebb_plastic *pl, uint64_t e) {
+  const hebb_proj *pj = pl->pj;
+  uint64_t *seen = pl->critic_buf; /* two neurons, at most a spike each per step */
+  size_t n = 0;
+  for (int q = 0; q < s->P; q++) {
+    const spkbuf *ob = &s->parts[q].out[e & 1];
+    for (size_t i = 0; i < ob->n; i++) {
+      uint32_t gid = ob->v[i].gid;
+      if (gid != pl->critic_gid[0] && gid != pl->critic_gid[1])
+        continue;
+      /* post (1) sorts before pre (0) of the same step */
+      uint64_t key = ob->v[i].step << 2 | (gid == pl->critic_gid[1] ? 0u : 2u);
+      if (gid == pl->critic_gid[0] && gid == pl->critic_gid[1])
+        key = ob->v[i].step << 2 | 1u; /* one neuron watched as both: one spike, both roles */
+      seen[n++] = key;
+    }
+  }
+  qsort(seen, n, sizeof *seen, cmp_u64);
+  const uint64_t window = (uint64_t)floor(pj->critic_window_ms / s->m->dt + 1e-9);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t step = seen[i] >> 2;
+    unsigned role = seen[i] & 3u; /* 0 post, 1 both, 2 pre */
+    if (role <= 1 && pl->critic_last_pre != UINT64_MAX && step > pl->critic_last_pre &&
+        step - pl->critic_last_pre <= window) {
+      double d = draw_keyed(s->m->seed, hebb_stream(HEBB_STREAM_CRITIC, (uint32_t)pl->proj), 0,
+                            pl->critic_rewards++, pj->critic_delay_ms);
+      if (hebb_plastic_add_modulator_event(pl, step + hebb__delay_steps(d, s->m->dt),
+                                           pj->critic_amount))
+        part_fail(pt, HEBB_ENOMEM, "neuromodulator events");
+    }
+    if (role >= 1)
+      pl->critic_last_pre = step;
+  }
+}
+
 /* Queues the deliveries of every partition's spikes of epoch E onto this partition. */
 static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
   for (int q = 0; q < s->P; q++) {
@@ -1224,6 +1278,9 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
           part_fail(pt, HEBB_ENOMEM, "neuromodulator events");
     }
   }
+  for (int k = 0; k < pt->npl; k++)
+    if (pt->pl[k].has_critic)
+      critic(s, pt, &pt->pl[k], e);
   /* the arrivals of a step are at most a bucket: size the list here, not on the hot path */
   if (pt->npl && pt->arrivals_cap < pt->q.scratch_cap) {
     uint32_t *na = realloc(pt->arrivals, pt->q.scratch_cap * sizeof *na);
@@ -1239,19 +1296,22 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
 /* The rule hooks of a step (MODELS.md section 0): on_pre for every arrival in delivery
  * order, on_post for every postsynaptic spike, then the traces take this step's spikes. */
 static void plasticity(partition *pt, uint64_t n) {
-  /* a projection in a frozen phase skips its hooks; its traces still count the spikes */
-  for (int k = 0; k < pt->npl; k++)
+  /* a projection in a frozen phase skips its hooks (unless its rule has on_phase and keeps
+   * its weights still itself); its traces still count the spikes */
+  for (int k = 0; k < pt->npl; k++) {
     pt->pl[k].learning = hebb__proj_learning(pt->pl[k].pj, n);
+    pt->pl[k].hooks = pt->pl[k].learning || pt->pl[k].rule->on_phase;
+  }
   for (size_t e = 0; e < pt->narrivals; e++) {
     uint32_t g = pt->arrivals[e];
     hebb_plastic *pl = &pt->pl[pt->proj_pl[pt->grp_proj[g]]];
-    if (pl->learning)
+    if (pl->hooks)
       hebb_plastic_pre(pl, n, pt->grp_gp[g], pt->grp_start[g], pt->grp_start[g + 1], pt->syn_tgt,
                        pt->syn_w);
   }
   for (size_t e = 0; e < pt->npost; e++)
     for (int k = 0; k < pt->npl; k++)
-      if (pt->pl[k].blk == pt->post_blk[e] && pt->pl[k].learning)
+      if (pt->pl[k].blk == pt->post_blk[e] && pt->pl[k].hooks)
         hebb_plastic_post(&pt->pl[k], n, pt->post_idx[e], pt->syn_w);
   for (size_t e = 0; e < pt->narrivals; e++) {
     uint32_t g = pt->arrivals[e];
@@ -1268,6 +1328,8 @@ static void plasticity(partition *pt, uint64_t n) {
       hebb_plastic_modulate(&pt->pl[k], n, pt->syn_w);
     if (pt->pl[k].learning)
       hebb_plastic_period(&pt->pl[k], n, pt->syn_w);
+    if (pt->pl[k].rule->on_phase && hebb__proj_learning(pt->pl[k].pj, n + 1) != pt->pl[k].learning)
+      hebb_plastic_phase_end(&pt->pl[k], n, pt->syn_w);
   }
 }
 

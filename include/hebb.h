@@ -246,6 +246,14 @@ int hebb_model_set_modulator(hebb_model *m, int proj, int pop, double delay_ms);
 /* A scheduled neuromodulator event of size AMOUNT at AT_MS (a whole number of steps, at
  * least one step), for rewards given by the protocol rather than by a population. */
 int hebb_model_add_reward(hebb_model *m, int proj, double at_ms, double amount);
+/* A critic that rewards a pairing (closed-loop reinforcement, Izhikevich 2007): whenever
+ * neuron POST_INDEX of population POST_POP spikes within WINDOW_MS after a spike of neuron
+ * PRE_INDEX of PRE_POP (0 < lag <= window; the latest such spike), a neuromodulator event of
+ * AMOUNT reaches PROJ's synapses DELAY_MS after that postsynaptic spike, the delay drawn per
+ * reward (counter-based, the same on any thread count); the delay must be at least the
+ * network's smallest delay and at most 65535 steps. One critic per projection. */
+int hebb_model_set_critic(hebb_model *m, int proj, int pre_pop, uint32_t pre_index, int post_pop,
+                          uint32_t post_index, double window_ms, hebb_dist delay_ms, double amount);
 /* Checks the rule parameters of PROJ together; on failure the error's field is the
  * parameter whose setting last made them invalid (or "plasticity"). */
 int hebb_model_check_plasticity(hebb_model *m, int proj);

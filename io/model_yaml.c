@@ -416,8 +416,8 @@ static const char *next_rule_param_or_option(const void *arg, size_t *cursor) {
 
 /* The keys of a plasticity mapping that belong to the file format, not to a rule: they are
  * read as such whatever the rule, so a rule parameter cannot have one of these names. */
-enum { XK_MODULATOR, XK_REWARDS, XK_SCHEDULE, XK_COUNT };
-static const char *const PLAST_RESERVED[XK_COUNT] = {"modulator", "rewards", "schedule"};
+enum { XK_MODULATOR, XK_REWARDS, XK_SCHEDULE, XK_CRITIC, XK_COUNT };
+static const char *const PLAST_RESERVED[XK_COUNT] = {"modulator", "rewards", "schedule", "critic"};
 
 /* Iterates every key that may follow rule: in a plasticity mapping of rule ARG: its
  * parameters and options, then the reserved keys. */
@@ -966,6 +966,13 @@ typedef struct {
   timed_item *switches;
   size_t nswitches;
   double repeat;
+  /* the critic: its key and mapping (NULL when absent or not valid), the watched neurons
+   * (populations as indexes into ir.pops), window, delay and amount */
+  yaml_node_t *critic_key, *critic_node;
+  int critic_pop[2];
+  uint64_t critic_index[2];
+  double critic_window, critic_amount;
+  hebb_dist critic_delay;
   int id; /* builder id; -1 until added */
 } proj_entry;
 
@@ -1556,31 +1563,37 @@ static const key_spec MOD_KEYS[MK_COUNT] = {
     [MK_DELAY] = {"delay", false, "a time such as 1 ms"},
 };
 
+/* The population or stimulus named by the scalar NODE (a FIELD such as "modulator
+ * population"), as an index into ir.pops; -1, reported, when it is not one (not reported
+ * when the list of names is incomplete: the problem is elsewhere) or NODE is NULL. */
+static int spiking_source(ir_t *ir, yaml_node_t *node, const char *field) {
+  ctx_t *c = ir->c;
+  char names[LIST_MAX], sug[96];
+  if (node == NULL)
+    return -1;
+  const char *name = need_scalar(c, node, "population", "a population or stimulus name");
+  entry_filter f = {ir, 0};
+  int pop = name != NULL ? find_entry(ir, name) : -1;
+  if (name != NULL && pop < 0 && !ir->names_incomplete)
+    report(c, node, "unknown %s '%.*s%s'%s; expected a population or stimulus name: %s", field,
+           ECHO(name), suggest(name, next_entry, &f, sug, sizeof sug),
+           list_names(next_entry, &f, names, sizeof names));
+  return pop;
+}
+
 /* Reads plasticity.modulator of projection J (WHAT): {population: NAME, delay: TIME}. Whether
  * the rule takes a modulator, and whether the population sends spikes, is the builder's to
  * say in phase 2; the default delay is computed there (default_modulator_delay). */
 static void read_modulator(ir_t *ir, proj_entry *j, yaml_node_t *key, yaml_node_t *node,
                            const char *what) {
   ctx_t *c = ir->c;
-  char mwhat[224], names[LIST_MAX], sug[96];
+  char mwhat[224];
   snprintf(mwhat, sizeof mwhat, "the modulator of %s", what);
   yaml_node_t *keys[MK_COUNT], *vals[MK_COUNT];
   if (!read_mapping(c, node, MOD_KEYS, MK_COUNT, mwhat, false, keys, vals))
     return;
-  int pop = -1;
-  bool ok = vals[MK_POPULATION] != NULL;
-  if (ok) {
-    const char *name = need_scalar(c, vals[MK_POPULATION], "population", MOD_KEYS[0].hint);
-    entry_filter f = {ir, 0};
-    pop = name != NULL ? find_entry(ir, name) : -1;
-    if (name != NULL && pop < 0 && !ir->names_incomplete)
-      report(c, vals[MK_POPULATION],
-             "unknown modulator population '%.*s%s'%s; expected a population or stimulus "
-             "name: %s",
-             ECHO(name), suggest(name, next_entry, &f, sug, sizeof sug),
-             list_names(next_entry, &f, names, sizeof names));
-    ok = pop >= 0;
-  }
+  int pop = spiking_source(ir, vals[MK_POPULATION], "modulator population");
+  bool ok = pop >= 0;
   if (vals[MK_DELAY] != NULL &&
       !read_quantity(c, vals[MK_DELAY], HEBB_DIM_TIME, "modulator delay", &j->mod_delay))
     ok = false;
@@ -1590,6 +1603,66 @@ static void read_modulator(ir_t *ir, proj_entry *j, yaml_node_t *key, yaml_node_
   j->mod_node = node;
   j->mod_pop = pop;
   j->mod_has_delay = vals[MK_DELAY] != NULL;
+}
+
+enum { CK_PRE, CK_POST, CK_WINDOW, CK_DELAY, CK_AMOUNT, CK_COUNT };
+static const key_spec CRITIC_KEYS[CK_COUNT] = {
+    [CK_PRE] = {"pre", true, "a neuron such as {population: exc, index: 0}"},
+    [CK_POST] = {"post", true, "a neuron such as {population: exc, index: 1}"},
+    [CK_WINDOW] = {"window", true, "a time such as 20 ms"},
+    [CK_DELAY] = {"delay", true, "a time or a distribution of times"},
+    [CK_AMOUNT] = {"amount", false, "a number (default 1)"},
+};
+enum { NK_POPULATION, NK_INDEX, NK_COUNT };
+static const key_spec NEURON_KEYS[NK_COUNT] = {
+    [NK_POPULATION] = {"population", true, "a population or stimulus name"},
+    [NK_INDEX] = {"index", true, "a neuron index from 0"},
+};
+
+/* Reads plasticity.critic of projection J (WHAT): {pre: NEURON, post: NEURON, window: TIME,
+ * delay: TIME or distribution, amount: NUMBER}, NEURON = {population: NAME, index: N}.
+ * Whether the index lies in the population is the builder's to say. */
+static void read_critic(ir_t *ir, proj_entry *j, yaml_node_t *key, yaml_node_t *node,
+                        const char *what) {
+  ctx_t *c = ir->c;
+  char cwhat[224];
+  snprintf(cwhat, sizeof cwhat, "the critic of %s", what);
+  yaml_node_t *keys[CK_COUNT], *vals[CK_COUNT];
+  if (!read_mapping(c, node, CRITIC_KEYS, CK_COUNT, cwhat, false, keys, vals))
+    return;
+  bool ok = true;
+  for (int k = 0; k < 2; k++) {
+    char nwhat[256];
+    snprintf(nwhat, sizeof nwhat, "the critic's %s neuron", k == 0 ? "pre" : "post");
+    yaml_node_t *nk[NK_COUNT], *nv[NK_COUNT];
+    yaml_node_t *v = vals[k == 0 ? CK_PRE : CK_POST];
+    if (v == NULL || !read_mapping(c, v, NEURON_KEYS, NK_COUNT, nwhat, false, nk, nv) ||
+        nv[NK_POPULATION] == NULL || nv[NK_INDEX] == NULL) {
+      ok = false;
+      continue;
+    }
+    int pop = spiking_source(ir, nv[NK_POPULATION],
+                             k == 0 ? "critic pre population" : "critic post population");
+    if (!read_uint(c, nv[NK_INDEX], "index", 0, UINT32_MAX, NEURON_KEYS[NK_INDEX].hint,
+                   &j->critic_index[k]))
+      ok = false;
+    j->critic_pop[k] = pop;
+    ok = ok && pop >= 0;
+  }
+  if (vals[CK_WINDOW] != NULL &&
+      !read_quantity(c, vals[CK_WINDOW], HEBB_DIM_TIME, "critic window", &j->critic_window))
+    ok = false;
+  if (vals[CK_DELAY] != NULL &&
+      !read_dist(c, vals[CK_DELAY], HEBB_DIM_TIME, "critic delay", &j->critic_delay))
+    ok = false;
+  j->critic_amount = 1.0;
+  if (vals[CK_AMOUNT] != NULL &&
+      !read_quantity(c, vals[CK_AMOUNT], HEBB_DIM_NONE, "critic amount", &j->critic_amount))
+    ok = false;
+  if (!ok || vals[CK_WINDOW] == NULL || vals[CK_DELAY] == NULL)
+    return;
+  j->critic_key = key;
+  j->critic_node = node;
 }
 
 enum { RWK_AT, RWK_AMOUNT, RWK_COUNT };
@@ -1762,7 +1835,7 @@ static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const ch
         report(c, rule_v,
                "plasticity rule %s has a parameter or option named '%s', a key that model "
                "files reserve; expected a rule without parameters or options named modulator, "
-               "rewards or schedule",
+               "rewards, schedule or critic",
                rule, name);
   yaml_node_t **seen = xcalloc(c, nkeys + 1, sizeof *seen);
   j->plast_params = xcalloc(c, npairs, sizeof *j->plast_params);
@@ -1862,6 +1935,8 @@ static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const ch
     read_rewards(ir, j, xkeys[XK_REWARDS], xvals[XK_REWARDS], what);
   if (xvals[XK_SCHEDULE] != NULL)
     read_schedule(ir, j, xkeys[XK_SCHEDULE], xvals[XK_SCHEDULE], what);
+  if (xvals[XK_CRITIC] != NULL)
+    read_critic(ir, j, xkeys[XK_CRITIC], xvals[XK_CRITIC], what);
 }
 
 static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
@@ -2536,6 +2611,15 @@ static void build_plasticity(ir_t *ir, hebb_model *m, const proj_entry *j) {
   }
   if (j->sched_node != NULL)
     build_schedule(ir, m, j);
+  if (j->critic_node != NULL && ir->pops[j->critic_pop[0]].id >= 0 &&
+      ir->pops[j->critic_pop[1]].id >= 0) {
+    rc =
+        hebb_model_set_critic(m, j->id, ir->pops[j->critic_pop[0]].id, (uint32_t)j->critic_index[0],
+                              ir->pops[j->critic_pop[1]].id, (uint32_t)j->critic_index[1],
+                              j->critic_window, j->critic_delay, j->critic_amount);
+    if (rc != 0)
+      plasticity_key_error(ir, m, rc, j, j->critic_node, j->critic_key);
+  }
 }
 
 /* Phase 2: makes the builder calls in file order; returns the model, or NULL after

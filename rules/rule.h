@@ -43,8 +43,10 @@ extern "C" {
 /* The version of this interface. A rule built against another version is refused. Bump it
  * with any change to the structures below. Version 2 added the neuromodulator (on_modulator,
  * mod_tau_param, hebb_rule_ctx.mod); version 3 the per-neuron state (pre_state, post_state,
- * state_init, hebb_rule_ctx.pre_state / post_state). Frozen in every version: `abi` and `name` are
- * the first two fields of hebb_rule, so that a loader can read them before it trusts the rest. */
+ * state_init, hebb_rule_ctx.pre_state / post_state) and learning phases for rules that
+ * integrate between events (on_phase, hebb_rule_ctx.learning). Frozen in every version: `abi` and
+ * `name` are the first two fields of hebb_rule, so that a loader can read them before it trusts the
+ * rest. */
 #define HEBB_RULE_ABI 3
 
 typedef struct {
@@ -118,6 +120,9 @@ typedef struct {
    * (post_state[s][neuron]); hooks read and write it */
   double *const *pre_state;
   double *const *post_state;
+  /* 1 while the projection's learning schedule lets weights change in this step, 0 in a
+   * frozen phase (only rules with on_phase are called then) */
+  int learning;
 } hebb_rule_ctx;
 
 /* The synapses reached by one presynaptic spike: one source, one delay, consecutive in
@@ -184,6 +189,14 @@ typedef struct hebb_rule {
   const char *const *post_state;
   uint32_t npost_state;
   double (*state_init)(const double *p, const int *opt, int side, uint32_t s);
+  /* Optional, for rules that integrate their weights between events (stdp_dopamine): a
+   * rule with on_phase is called in frozen phases of a learning schedule too, with
+   * c->learning = 0, and must then leave the weights alone while its other state (an
+   * eligibility trace) keeps running; on_phase itself is called for every neuron of the
+   * target population at the end of the last step of every phase, with c->learning telling
+   * which phase ends, so that the rule can bring each synapse up to the switch. Rules
+   * without on_phase are simply not called while frozen. */
+  void (*on_phase)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
 } hebb_rule;
 
 #ifdef __cplusplus

@@ -17,6 +17,11 @@
  * event (on_modulator), so the concentration is smooth over every interval it integrates.
  * Its last update step is kept beside c (32 bits: intervals up to 2^32 steps, 4.9 days at
  * 0.1 ms). A weight snapshot shows the weight at the synapse's last update.
+ *
+ * Learning phases (a learning schedule on the projection): in a frozen phase the eligibility
+ * keeps running (pre and post events change c, c decays) and so does the dopamine, but the
+ * weight does not integrate c (n - b). Every synapse is brought up to date at the end of
+ * each phase (on_phase), so each interval the closed form spans lies within one phase.
  */
 #include "rule.h"
 
@@ -81,6 +86,10 @@ static inline void advance(const hebb_rule_ctx *ctx, float *w, float *c, float *
   if (*c == 0.0f)
     return;
   double d = (double)elapsed * ctx->dt;
+  if (!ctx->learning) { /* frozen: the eligibility decays, the weight stays */
+    *c = (float)((double)*c * exp(-d / p[P_TAU_C]));
+    return;
+  }
   double n0 = hebb_modulator_at(ctx->mod, ctx->step - elapsed) / p[P_TAU_N];
   double tau_s = 1.0 / (1.0 / p[P_TAU_C] + 1.0 / p[P_TAU_N]);
   double c0 = *c;
@@ -136,4 +145,5 @@ const hebb_rule hebb_rule_stdp_dopamine = {
     .on_post = on_post,
     .on_modulator = on_modulator,
     .mod_tau_param = P_TAU_N,
+    .on_phase = on_modulator, /* bring every synapse up to the switch */
 };
