@@ -5,7 +5,7 @@
 BUILD     ?= build
 MESONOPTS ?= --buildtype=release -Dwerror=true -Dnative=true
 DEPS      := meson ninja-build pkg-config gcc libc6-dev libhwloc-dev check libyaml-dev \
-             librandom123-dev
+             librandom123-dev libxxhash-dev
 SAN_DEPS  := clang libomp-dev
 # the independent reference the tests compare plasticity against
 TEST_DEPS := python3-brian python3-numpy
@@ -65,7 +65,7 @@ tsan:
 	  --timeout-multiplier 8
 
 format:
-	clang-format -i engine/*.[ch] io/*.[ch] io/tools/*.c include/*.h tests/*.c
+	clang-format -i engine/*.[ch] io/*.[ch] io/tools/*.c include/*.h tests/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
