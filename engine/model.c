@@ -3,6 +3,8 @@
  * reader, the line) that gave it. See model.h. */
 #include "model.h"
 
+#include <xxhash.h>
+
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -930,4 +932,124 @@ int hebb_model_record_state(hebb_model *m, int pop, const char *var, const uint3
   r->n = u;
   r->interval_steps = (uint32_t)llround(steps);
   return 0;
+}
+
+/* ---- the model hash (checkpoints) ------------------------------------------------------- */
+
+static void h_u64(XXH3_state_t *h, uint64_t v) {
+  unsigned char b[8];
+  for (int i = 0; i < 8; i++)
+    b[i] = (unsigned char)(v >> (8 * i));
+  XXH3_64bits_update(h, b, 8);
+}
+
+static void h_f64(XXH3_state_t *h, double d) {
+  uint64_t u;
+  memcpy(&u, &d, sizeof u);
+  h_u64(h, u);
+}
+
+static void h_str(XXH3_state_t *h, const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  h_u64(h, n);
+  XXH3_64bits_update(h, s ? s : "", n);
+}
+
+static void h_dist(XXH3_state_t *h, const hebb_dist *d) {
+  h_u64(h, (uint64_t)d->kind);
+  h_f64(h, d->a);
+  h_f64(h, d->b);
+  h_f64(h, d->lo);
+  h_f64(h, d->hi);
+}
+
+/* Every field that shapes the network or what is recorded of it, one by one (never a
+ * struct's bytes, whose padding is undefined), in a fixed order and byte order. Left out:
+ * the duration (a resumed run may be given another end), the threads, the model's name. */
+uint64_t hebb_model_hash(const hebb_model *m) {
+  XXH3_state_t *h = XXH3_createState();
+  if (!h)
+    return 0;
+  XXH3_64bits_reset(h);
+  h_str(h, "hebb model v1");
+  h_f64(h, m->dt);
+  h_u64(h, m->seed);
+  h_u64(h, (uint64_t)m->npops);
+  for (int i = 0; i < m->npops; i++) {
+    const hebb_pop *p = &m->pops[i];
+    h_str(h, p->name);
+    h_str(h, p->desc->name);
+    h_u64(h, p->size);
+    for (size_t k = 0; k < p->desc->nparams; k++)
+      h_f64(h, p->params[k]);
+    h_u64(h, (uint64_t)p->options[0]);
+    h_u64(h, (uint64_t)p->options[1]);
+    for (size_t k = 0; k < p->desc->nstates; k++)
+      h_dist(h, &p->initial[k]);
+    h_u64(h, p->record_spikes);
+    for (uint32_t j = 0; p->spike_times && j < p->size; j++) {
+      h_u64(h, p->n_spike_times[j]);
+      for (size_t k = 0; k < p->n_spike_times[j]; k++)
+        h_f64(h, p->spike_times[j][k]);
+    }
+  }
+  h_u64(h, (uint64_t)m->nprojs);
+  for (int i = 0; i < m->nprojs; i++) {
+    const hebb_proj *p = &m->projs[i];
+    const hebb_projection_spec *s = &p->spec;
+    h_str(h, p->name);
+    h_u64(h, (uint64_t)s->source);
+    h_u64(h, (uint64_t)s->target);
+    h_u64(h, (uint64_t)s->rule);
+    h_f64(h, s->p);
+    h_u64(h, s->n);
+    h_u64(h, s->allow_autapses);
+    h_u64(h, s->allow_multapses);
+    h_dist(h, &s->weight);
+    h_dist(h, &s->delay_ms);
+    h_u64(h, (uint64_t)s->receptor);
+    h_u64(h, p->weights_every);
+    h_str(h, p->rule ? p->rule->name : "");
+    if (p->rule) {
+      for (uint32_t k = 0; k < p->rule->nparams; k++)
+        h_f64(h, p->rule_params[k]);
+      for (uint32_t k = 0; k < p->rule->noptions; k++)
+        h_u64(h, (uint64_t)p->rule_opts[k]);
+    }
+    h_u64(h, p->nswitch);
+    for (size_t k = 0; k < p->nswitch; k++) {
+      h_u64(h, p->switch_step[k]);
+      h_u64(h, p->switch_learn[k]);
+    }
+    h_u64(h, p->schedule_period);
+    h_u64(h, (uint64_t)p->mod_pop);
+    h_f64(h, p->mod_pop >= 0 ? p->mod_delay_ms : 0.0);
+    h_u64(h, p->nrewards);
+    for (size_t k = 0; k < p->nrewards; k++) {
+      h_f64(h, p->reward_ms[k]);
+      h_f64(h, p->reward_amount[k]);
+    }
+    h_u64(h, (uint64_t)p->critic_pre);
+    if (p->critic_pre >= 0) {
+      h_u64(h, (uint64_t)p->critic_post);
+      h_u64(h, p->critic_pre_index);
+      h_u64(h, p->critic_post_index);
+      h_f64(h, p->critic_window_ms);
+      h_f64(h, p->critic_amount);
+      h_dist(h, &p->critic_delay_ms);
+    }
+  }
+  h_u64(h, (uint64_t)m->nrecs);
+  for (int i = 0; i < m->nrecs; i++) {
+    const hebb_state_rec *r = &m->recs[i];
+    h_u64(h, (uint64_t)r->pop);
+    h_u64(h, (uint64_t)r->var);
+    h_u64(h, r->interval_steps);
+    h_u64(h, r->n);
+    for (size_t k = 0; k < r->n; k++)
+      h_u64(h, r->indices[k]);
+  }
+  uint64_t v = XXH3_64bits_digest(h);
+  XXH3_freeState(h);
+  return v;
 }

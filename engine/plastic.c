@@ -157,7 +157,13 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
         st[s][o] = v;
     }
   }
-  for (uint32_t s = 0; s < r->nsyn; s++) {
+  pl->nsyn = r->syn_used ? r->syn_used(pj->rule_params, pj->rule_opts) : r->nsyn;
+  if (pl->nsyn > r->nsyn) {
+    snprintf(err, errlen, "rule %s asks for %u synapse variables but declares %u", r->name,
+             pl->nsyn, r->nsyn);
+    return HEBB_EINVAL;
+  }
+  for (uint32_t s = 0; s < pl->nsyn; s++) {
     pl->syn[s] = calloc(nsyn ? nsyn : 1, sizeof(float));
     if (!pl->syn[s])
       return HEBB_ENOMEM;
@@ -261,8 +267,8 @@ void hebb_plastic_modulate(hebb_plastic *pl, uint64_t step, float *syn_w) {
 
 void hebb_plastic_pre(hebb_plastic *pl, uint64_t step, uint32_t gp, uint32_t a, uint32_t b,
                       const uint32_t *syn_tgt, float *syn_w) {
-  float *syn[HEBB_RULE_MAX_SYN];
-  for (uint32_t s = 0; s < pl->rule->nsyn; s++)
+  float *syn[HEBB_RULE_MAX_SYN] = {NULL};
+  for (uint32_t s = 0; s < pl->nsyn; s++)
     syn[s] = pl->syn[s] + a;
   hebb_rule_ctx c = context(pl, step);
   hebb_rule_pre p = {b - a, gp, syn_tgt + a, syn_w + a, syn};
@@ -311,7 +317,7 @@ size_t hebb_plastic_bytes(const hebb_plastic *pl, uint64_t nsyn) {
   return (size_t)(pl->ngroups * (pl->pre.n * sizeof(double) + sizeof(uint64_t)) +
                   pl->nneurons * (pl->post.n * sizeof(double) + sizeof(uint64_t)) +
                   (pl->nneurons + 1) * sizeof(uint32_t) + nplastic * 2 * sizeof(uint32_t) +
-                  pl->rule->nsyn * nsyn * sizeof(float) +
+                  pl->nsyn * nsyn * sizeof(float) +
                   (pl->ngroups * pl->rule->npre_state + pl->nneurons * pl->rule->npost_state) *
                       sizeof(double));
 }

@@ -34,6 +34,7 @@ typedef struct {
   /* postsynaptic index: synapses onto neuron i are rev_syn[rev_start[i] .. rev_start[i+1]] */
   uint32_t *rev_start, *rev_syn, *rev_grp;
   float *syn[HEBB_RULE_MAX_SYN]; /* per-synapse state, indexed like the partition's weights */
+  uint32_t nsyn;                 /* per-synapse variables allocated (rule's syn_used) */
   double *pre_state[HEBB_RULE_MAX_STATE];  /* per presynaptic group */
   double *post_state[HEBB_RULE_MAX_STATE]; /* per target neuron */
   uint64_t updates;                        /* hook calls on synapses, for the profile */

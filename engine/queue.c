@@ -28,6 +28,12 @@ void hebb_queue_free(hebb_queue *q) {
   memset(q, 0, sizeof *q);
 }
 
+void hebb_queue_reset(hebb_queue *q, uint64_t now) {
+  for (uint32_t i = 0; i <= q->mask; i++)
+    q->b[i].n = 0;
+  q->now = now;
+}
+
 int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev) {
   if (step < q->now || step - q->now > q->mask)
     return HEBB_ERANGE;

@@ -38,6 +38,8 @@ int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev);
 const uint32_t *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n);
 /* Empties the bucket of STEP and advances now past it. */
 void hebb_queue_pop(hebb_queue *q, uint64_t step);
+/* Empties every bucket (keeping their memory) and sets now to NOW. */
+void hebb_queue_reset(hebb_queue *q, uint64_t now);
 /* Bytes held by the queue. */
 size_t hebb_queue_bytes(const hebb_queue *q);
 

@@ -416,6 +416,46 @@ int hebb_output_print_weights(const char *dir, const char *proj, FILE *out, char
 /* Prints DIR/state.bin as "population<TAB>index<TAB>variable<TAB>time_ms<TAB>value". */
 int hebb_output_print_state(const char *dir, FILE *out, char *err, size_t errlen);
 
+/* ---------------------------------------------------------------------------------------- */
+/* Checkpoints (docs/checkpoint-format.md)                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A hash of everything in M that shapes the network or what is recorded of it; not the
+ * duration, the number of threads or the model's name. A checkpoint belongs to one hash. */
+uint64_t hebb_model_hash(const hebb_model *m);
+/* Steps per epoch (the smallest delay): checkpoints are taken at multiples of it. */
+uint32_t hebb_sim_epoch_steps(const hebb_sim *s);
+
+/* How far the output files of a run had been written when a checkpoint was taken. */
+typedef struct {
+  bool valid;                      /* false: the checkpoint was taken without an output directory */
+  uint64_t spikes, state, weights; /* bytes of spikes.bin, state.bin, weights.bin */
+} hebb_output_pos;
+
+/* Writes a checkpoint of S to PATH: as PATH.tmp, flushed, fsynced, renamed onto PATH, the
+ * directory fsynced, so that a crash at any moment leaves the previous PATH intact. If O is
+ * not NULL, the output recorded so far is first written to O's files and synced, and the
+ * checkpoint holds their lengths. S must stand at a multiple of hebb_sim_epoch_steps. On
+ * failure PATH is unchanged, S can go on, and ERR says what failed. */
+int hebb_checkpoint_write(hebb_sim *s, hebb_output *o, const char *path, char *err, size_t errlen);
+/* Verifies the checkpoint PATH (every checksum, the format version, the model hash against
+ * M), builds the network of M with OPT (any number of threads) and restores the state into
+ * it, at the checkpoint's step. POS (may be NULL) receives the output positions. On failure
+ * *s is NULL and ERR names the file and what is wrong with it. */
+int hebb_checkpoint_resume(const char *path, const hebb_model *m, const hebb_sim_options *opt,
+                           hebb_sim **s, hebb_output_pos *pos, char *err, size_t errlen);
+/* Writes what S recorded so far to O's files, flushes and fsyncs them, and reports their
+ * lengths in POS. */
+int hebb_output_sync(hebb_output *o, hebb_sim *s, hebb_output_pos *pos, char *err, size_t errlen);
+/* The name of a checkpoint section type ("neurons", ...), NULL for one this Hebb does not
+ * know. */
+const char *hebb_checkpoint_section_name(uint32_t type);
+/* Reopens the output directory DIR of an interrupted run to continue it: its files are cut
+ * back to POS (what was written after the checkpoint is discarded) and appended to. Fails,
+ * changing nothing, when a file is missing, shorter than POS, or has another header. */
+int hebb_output_resume(hebb_output **out, const char *dir, const hebb_model *m,
+                       const hebb_output_pos *pos, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,26 +6,31 @@
  *   hebb state DIR            print the recorded state variables of a run
  *
  * Exit codes: 0 success; 1 the run failed (I/O, memory); 2 bad command line or bad input
- * (model file, output directory).
+ * (model file, output directory, checkpoint); 3 stopped by SIGINT or SIGTERM after writing a
+ * checkpoint (resume with --resume).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "ckpt.h"
 #include "hebb.h"
 #include "units.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 extern const char hebb_default_model[];
 extern const size_t hebb_default_model_len;
 
-enum { EXIT_RUN = 1, EXIT_INPUT = 2 };
+enum { EXIT_RUN = 1, EXIT_INPUT = 2, EXIT_STOPPED = 3 };
 
 static const char main_usage[] =
     "usage: hebb [COMMAND] [ARGS]\n"
@@ -42,6 +47,9 @@ static const char main_usage[] =
     "  weights DIR [--projection NAME]\n"
     "                             print recorded weights as projection<TAB>time_ms<TAB>\n"
     "                             source_index<TAB>target_index<TAB>weight\n"
+    "  inspect CKPT               print a checkpoint's header and sections, and check them\n"
+    "  verify CKPT [MODEL.yaml]   check a checkpoint (and that it belongs to MODEL); the\n"
+    "                             answer is the exit code\n"
     "  models                     list the neuron and stimulus models with their parameters\n"
     "  rules [--plugin PATH]...   list the plasticity rules with their parameters, after\n"
     "                             loading the plugins given (their origin is shown)\n"
@@ -51,7 +59,8 @@ static const char main_usage[] =
     "Without a command, hebb runs its built-in model (the COBA benchmark network of Brette\n"
     "et al. 2007: 4000 conductance-based neurons, 1 s) into hebb-out/default.\n"
     "\n"
-    "Exit codes: 0 success, 1 the run failed, 2 bad command line or bad input.\n";
+    "Exit codes: 0 success, 1 the run failed, 2 bad command line or bad input, 3 stopped\n"
+    "by a signal after writing a checkpoint.\n";
 
 static const char run_usage[] =
     "usage: hebb run MODEL.yaml [OPTIONS]\n"
@@ -74,6 +83,19 @@ static const char run_usage[] =
     "      --no-pin         do not pin threads to cores\n"
     "      --plugin PATH    load a plasticity rule from the shared object PATH before the\n"
     "                       model is read (repeatable; see examples/plugins)\n"
+    "\n"
+    "Checkpoints (docs/checkpoint-format.md):\n"
+    "      --checkpoint-every T  write a checkpoint every T of model time (e.g. 10 s)\n"
+    "      --checkpoint-wall T   write a checkpoint every T of wall-clock time (e.g. 30 min)\n"
+    "      --checkpoint-dir D    where (default: DIR/checkpoints)\n"
+    "      --keep K              keep the K newest checkpoints (default 2)\n"
+    "      --resume CKPT         continue the run of MODEL.yaml from checkpoint CKPT, on any\n"
+    "                       number of threads, to the same end (--duration is the model time\n"
+    "                       at which the whole run ends); the output directory's files are\n"
+    "                       continued from where the checkpoint left them\n"
+    "  SIGINT or SIGTERM: the run stops at the next epoch, writes a checkpoint, flushes its\n"
+    "  output and exits with code 3; a second signal stops it at once (the checkpoints\n"
+    "  already written stay intact).\n"
     "  -h, --help           show this help\n";
 
 typedef struct {
@@ -85,7 +107,11 @@ typedef struct {
   uint64_t seed;
   bool has_seed;
   bool quiet, verbose, pin;
-  int progress; /* -1 auto, 0 off, 1 on */
+  int progress;                      /* -1 auto, 0 off, 1 on */
+  double ckpt_every_ms, ckpt_wall_s; /* 0: none */
+  const char *ckpt_dir;
+  int keep;
+  const char *resume;
 } run_args;
 
 static double wall(void) {
@@ -105,6 +131,11 @@ static int parse_args(int argc, char **argv, run_args *a) {
                                        {"no-pin", no_argument, NULL, 'P'},
                                        {"help", no_argument, NULL, 'h'},
                                        {"plugin", required_argument, NULL, 'L'},
+                                       {"checkpoint-every", required_argument, NULL, 'E'},
+                                       {"checkpoint-wall", required_argument, NULL, 'W'},
+                                       {"checkpoint-dir", required_argument, NULL, 'D'},
+                                       {"keep", required_argument, NULL, 'K'},
+                                       {"resume", required_argument, NULL, 'R'},
                                        {NULL, 0, NULL, 0}};
   int c;
   char err[512], *end;
@@ -161,6 +192,37 @@ static int parse_args(int argc, char **argv, run_args *a) {
     case 'h':
       fputs(run_usage, stdout);
       exit(0);
+    case 'E':
+    case 'W': {
+      double v;
+      const char *name = c == 'E' ? "--checkpoint-every" : "--checkpoint-wall";
+      if (hebb_units_parse(optarg, HEBB_DIM_TIME, &v, err, sizeof err) || !(v > 0)) {
+        fprintf(stderr, "hebb run: %s: %s\n", name, v > 0 ? err : "expected a positive time");
+        return EXIT_INPUT;
+      }
+      if (c == 'E')
+        a->ckpt_every_ms = v;
+      else
+        a->ckpt_wall_s = v * 1e-3;
+      break;
+    }
+    case 'D':
+      a->ckpt_dir = optarg;
+      break;
+    case 'K': {
+      errno = 0;
+      long k = strtol(optarg, &end, 10);
+      if (errno || *end || end == optarg || k < 1 || k > 1000000) {
+        fprintf(stderr, "hebb run: --keep: expected a whole number of at least 1, got '%s'\n",
+                optarg);
+        return EXIT_INPUT;
+      }
+      a->keep = (int)k;
+      break;
+    }
+    case 'R':
+      a->resume = optarg;
+      break;
     case 'L':
       if (hebb_rule_load(optarg, err, sizeof err)) {
         fprintf(stderr, "hebb: %s\n", err);
@@ -245,22 +307,169 @@ static void print_verbose_phases(const hebb_sim *s) {
   free(ph);
 }
 
+/* ---- checkpoints ---------------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_signal = 0;
+
+/* The first SIGINT or SIGTERM asks the run to stop at the next epoch with a checkpoint; a
+ * second one ends the process at once (checkpoints are written to a temporary file and
+ * renamed, so the last complete one survives). */
+static void on_signal(int sig) {
+  if (stop_signal) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  stop_signal = sig;
+}
+
+static bool is_ckpt_name(const char *n) {
+  size_t len = strlen(n);
+  return len == 22 && strncmp(n, "step-", 5) == 0 && strcmp(n + 17, ".ckpt") == 0 &&
+         strspn(n + 5, "0123456789") == 12;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Removes all but the KEEP newest checkpoints of DIR (names sort by step), and leftovers
+ * of interrupted writes when CLEAN_TMP. */
+static void rotate(const char *dir, int keep, bool clean_tmp) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return;
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *e;
+  char path[4400];
+  while ((e = readdir(d))) {
+    size_t len = strlen(e->d_name);
+    if (clean_tmp && len == 26 && strncmp(e->d_name, "step-", 5) == 0 &&
+        strcmp(e->d_name + 17, ".ckpt.tmp") == 0) {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      remove(path);
+      continue;
+    }
+    if (!is_ckpt_name(e->d_name))
+      continue;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 16;
+      char **nn = realloc(names, cap * sizeof *nn);
+      if (!nn)
+        break;
+      names = nn;
+    }
+    if (!(names[n] = strdup(e->d_name)))
+      break;
+    n++;
+  }
+  closedir(d);
+  if (n)
+    qsort(names, n, sizeof *names, cmp_str);
+  for (size_t i = 0; i + (size_t)keep < n; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    remove(path);
+  }
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+}
+
+/* mkdir -p */
+static int make_dir(const char *path) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+    return -1;
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(buf, 0777) && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+/* Writes a checkpoint of S into DIR; false (reported) when it failed. */
+static bool checkpoint(hebb_sim *s, hebb_output *o, const char *dir, int keep, bool quiet) {
+  char path[4400], err[640];
+  snprintf(path, sizeof path, "%s/step-%012llu.ckpt", dir, (unsigned long long)hebb_sim_step(s));
+  double t0 = wall();
+  if (make_dir(dir)) {
+    fprintf(stderr, "hebb: %s: cannot create the checkpoint directory: %s\n", dir, strerror(errno));
+    return false;
+  }
+  if (hebb_checkpoint_write(s, o, path, err, sizeof err)) {
+    fprintf(stderr, "hebb: checkpoint at %.1f ms failed, the previous ones are kept: %s\n",
+            hebb_sim_time(s), err);
+    return false;
+  }
+  rotate(dir, keep, false);
+  if (!quiet) {
+    struct stat st;
+    double mb = stat(path, &st) == 0 ? (double)st.st_size / 1e6 : 0.0;
+    fprintf(stderr, "hebb: checkpoint %s: %.1f ms of model time, %.1f MB in %.2f s\n", path,
+            hebb_sim_time(s), mb, wall() - t0);
+  }
+  return true;
+}
+
+static uint64_t ceil_to(uint64_t x, uint64_t e) {
+  return (x + e - 1) / e * e;
+}
+
+/* Builds the simulation of M: a new one, or the one checkpoint A->resume holds, with its
+ * output directory opened to continue. */
+static int start(hebb_model *m, run_args *a, const char *out_dir, hebb_sim **s, hebb_output **o) {
+  hebb_sim_options opt = hebb_sim_options_default();
+  opt.threads = a->threads;
+  opt.pin = a->pin;
+  char err[768];
+  int rc;
+  hebb_output_pos pos = {0};
+  if (a->resume) {
+    rc = hebb_checkpoint_resume(a->resume, m, &opt, s, &pos, err, sizeof err);
+    if (rc) {
+      fprintf(stderr, "hebb: cannot resume: %s\n", err);
+      return rc == HEBB_ENOMEM || rc == HEBB_ETOPO ? EXIT_RUN : EXIT_INPUT;
+    }
+  } else if ((rc = hebb_sim_new(m, &opt, s))) {
+    const hebb_error_info *e = hebb_model_error(m);
+    fprintf(stderr, "hebb: %s: cannot build the network: %s\n", hebb_model_name(m), e->message);
+    return rc == HEBB_ENOMEM || rc == HEBB_ETOPO ? EXIT_RUN : EXIT_INPUT;
+  }
+  char probe[4200];
+  snprintf(probe, sizeof probe, "%s/spikes.bin", out_dir);
+  struct stat st;
+  if (a->resume && pos.valid && stat(probe, &st) == 0)
+    rc = hebb_output_resume(o, out_dir, m, &pos, err, sizeof err);
+  else
+    rc = hebb_output_open(o, out_dir, m, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "hebb: %s\n", err);
+    hebb_sim_free(*s);
+    *s = NULL;
+    return EXIT_INPUT;
+  }
+  if (a->resume && !a->quiet)
+    fprintf(stderr, "hebb: resumed from %s at %.1f ms on %d thread%s%s\n", a->resume,
+            hebb_sim_time(*s), hebb_sim_threads(*s), hebb_sim_threads(*s) == 1 ? "" : "s",
+            pos.valid && stat(probe, &st) == 0 ? "" : "; the output directory starts anew");
+  return 0;
+}
+
 /* Runs a loaded model with the options of A. */
 static int run_model(hebb_model *m, run_args *a, const char *out_dir) {
   if (a->has_duration)
     hebb_model_set_duration(m, a->duration);
   if (a->has_seed)
     hebb_model_set_seed(m, a->seed);
-  hebb_sim_options opt = hebb_sim_options_default();
-  opt.threads = a->threads;
-  opt.pin = a->pin;
   hebb_sim *s = NULL;
-  int rc = hebb_sim_new(m, &opt, &s);
-  if (rc) {
-    const hebb_error_info *e = hebb_model_error(m);
-    fprintf(stderr, "hebb: %s: cannot build the network: %s\n", hebb_model_name(m), e->message);
-    return rc == HEBB_ENOMEM || rc == HEBB_ETOPO ? EXIT_RUN : EXIT_INPUT;
-  }
+  hebb_output *o = NULL;
+  int rc = start(m, a, out_dir, &s, &o);
+  if (rc)
+    return rc;
   if (a->verbose) {
     int P = hebb_sim_threads(s);
     int *cores = malloc((size_t)P * sizeof *cores);
@@ -272,28 +481,74 @@ static int run_model(hebb_model *m, run_args *a, const char *out_dir) {
     }
     free(cores);
   }
-  char err[512];
-  hebb_output *o = NULL;
-  if (hebb_output_open(&o, out_dir, m, err, sizeof err)) {
-    fprintf(stderr, "hebb: %s\n", err);
-    hebb_sim_free(s);
-    return EXIT_INPUT;
-  }
+  char err[512], ckdir[4200];
+  if (a->ckpt_dir)
+    snprintf(ckdir, sizeof ckdir, "%s", a->ckpt_dir);
+  else
+    snprintf(ckdir, sizeof ckdir, "%s/checkpoints", out_dir);
+  int keep = a->keep ? a->keep : 2;
+  rotate(ckdir, keep, true);
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+
   bool tty = isatty(STDERR_FILENO);
   bool progress = !a->quiet && (a->progress == 1 || (a->progress < 0 && tty));
-  double end = hebb_model_duration(m), dt = hebb_model_dt(m);
-  double chunk = fmax(dt, 100.0); /* write spikes out every 100 ms of model time */
-  double last = wall();
-  for (double t = hebb_sim_time(s); !rc && t < end - 0.5 * dt;) {
-    double next = fmin(end, t + chunk);
-    rc = hebb_sim_run_until(s, next);
-    if (!rc)
-      rc = hebb_output_write(o, s);
-    t = hebb_sim_time(s);
-    if (progress && (wall() - last > 0.25 || t >= end - 0.5 * dt)) {
+  const double dt = hebb_model_dt(m);
+  const uint64_t E = hebb_sim_epoch_steps(s);
+  const uint64_t end = (uint64_t)llround(hebb_model_duration(m) / dt);
+  const uint64_t max_chunk = (uint64_t)fmax(1.0, llround(100.0 / dt)); /* output every 100 ms */
+  uint64_t chunk = max_chunk;
+  /* model-time checkpoints at multiples of the interval, each moved to the next epoch */
+  uint64_t k_every = 0, next_every = UINT64_MAX;
+  if (a->ckpt_every_ms > 0) {
+    k_every = (uint64_t)floor(hebb_sim_time(s) / a->ckpt_every_ms) + 1;
+    next_every = ceil_to((uint64_t)llround(k_every * a->ckpt_every_ms / dt), E);
+  }
+  double last = wall(), last_ckpt = wall();
+  bool ckpt_failed = false, stopped = false;
+  while (!rc && hebb_sim_step(s) < end) {
+    uint64_t now = hebb_sim_step(s);
+    bool wall_due = a->ckpt_wall_s > 0 && wall() - last_ckpt >= a->ckpt_wall_s;
+    uint64_t to = now + chunk < end ? now + chunk : end;
+    if (next_every < to)
+      to = next_every;
+    if (stop_signal || wall_due) /* the next epoch boundary, which may be now */
+      to = ceil_to(now, E) < to ? ceil_to(now, E) : to;
+    double t0 = wall();
+    if (to > now) {
+      rc = hebb_sim_run_until(s, (double)to * dt);
+      if (!rc)
+        rc = hebb_output_write(o, s);
+      if (rc)
+        break;
+      /* chunks of about a quarter second, so that a signal is answered quickly */
+      double per_step = (wall() - t0) / (double)(to - now);
+      if (to - now == chunk && per_step > 0)
+        chunk = (uint64_t)fmax((double)E, fmin((double)max_chunk, 0.25 / per_step));
+    }
+    now = hebb_sim_step(s);
+    bool at_epoch = now % E == 0;
+    if (stop_signal && at_epoch && now < end) {
+      stopped = true;
+      if (!checkpoint(s, o, ckdir, keep, a->quiet))
+        ckpt_failed = true;
+      break;
+    }
+    if ((now == next_every || (wall_due && at_epoch)) && now < end) {
+      if (!checkpoint(s, o, ckdir, keep, a->quiet))
+        ckpt_failed = true;
+      last_ckpt = wall();
+      while (next_every <= now)
+        next_every = ceil_to((uint64_t)llround(++k_every * a->ckpt_every_ms / dt), E);
+    }
+    double t = hebb_sim_time(s);
+    if (progress && (wall() - last > 0.25 || now >= end)) {
       hebb_stats st;
       hebb_sim_stats(s, &st);
-      progress_line(stderr, tty, t, end, st.sim_wall_s, st.synaptic_events);
+      progress_line(stderr, tty, t, (double)end * dt, st.sim_wall_s, st.synaptic_events);
       last = wall();
     }
   }
@@ -306,6 +561,20 @@ static int run_model(hebb_model *m, run_args *a, const char *out_dir) {
     hebb_sim_free(s);
     return EXIT_RUN;
   }
+  if (stopped) {
+    /* the output files hold everything up to the checkpoint (it synced them); no summary:
+     * the run is not finished */
+    hebb_output_abort(o);
+    if (!a->quiet || ckpt_failed)
+      fprintf(stderr,
+              "hebb: stopped by signal %d at %.1f ms%s; continue with the same command and "
+              "--resume %s/step-%012llu.ckpt\n",
+              (int)stop_signal, hebb_sim_time(s),
+              ckpt_failed ? " WITHOUT a new checkpoint (see above)" : "", ckdir,
+              (unsigned long long)hebb_sim_step(s));
+    hebb_sim_free(s);
+    return ckpt_failed ? EXIT_RUN : EXIT_STOPPED;
+  }
   if (hebb_output_finish(o, s, NULL, err, sizeof err)) {
     fprintf(stderr, "hebb: %s\n", err);
     hebb_sim_free(s);
@@ -315,7 +584,88 @@ static int run_model(hebb_model *m, run_args *a, const char *out_dir) {
     print_summary(m, s, out_dir);
   if (a->verbose)
     print_verbose_phases(s);
+  if (ckpt_failed)
+    fprintf(stderr, "hebb: the run finished, but some checkpoints could not be written (see "
+                    "above)\n");
   hebb_sim_free(s);
+  return 0;
+}
+
+/* ---- hebb inspect / verify ----------------------------------------------------------- */
+
+static int open_ckpt(const char *path, hebb_ckpt_reader **r) {
+  /* every section type is listed as known, so that inspect shows them all; an unknown
+   * critical one is still reported by resume */
+  static const uint32_t all[] = {0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0010};
+  char err[640];
+  if (hebb_ckpt_open(r, path, all, sizeof all / sizeof all[0], err, sizeof err)) {
+    fprintf(stderr, "hebb: %s\n", err);
+    return EXIT_INPUT;
+  }
+  return 0;
+}
+
+static int cmd_inspect(int argc, char **argv) {
+  if (argc != 2 || argv[1][0] == '-') {
+    fprintf(argc == 2 ? stdout : stderr, "usage: hebb inspect CKPT\n");
+    return argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) ? 0
+                                                                                       : EXIT_INPUT;
+  }
+  hebb_ckpt_reader *r;
+  int rc = open_ckpt(argv[1], &r);
+  if (rc)
+    return rc;
+  const hebb_ckpt_header *h = hebb_ckpt_header_of(r);
+  printf("checkpoint  %s (%llu bytes)\n", argv[1], (unsigned long long)hebb_ckpt_file_size(r));
+  printf("format      %u.%u, written by hebb %s on %u thread%s\n", h->major, h->minor, h->version,
+         h->threads, h->threads == 1 ? "" : "s");
+  printf("time        %.17g ms (step %llu)\n", h->time_ms, (unsigned long long)h->step);
+  printf("model hash  %016llx\n", (unsigned long long)h->model_hash);
+  printf("sections    %zu\n", hebb_ckpt_section_count(r));
+  printf("  %-6s  %-18s %-9s %12s %14s  %-16s\n", "type", "name", "flags", "offset", "bytes",
+         "checksum");
+  for (size_t i = 0; i < hebb_ckpt_section_count(r); i++) {
+    const hebb_ckpt_section *sec = hebb_ckpt_section_at(r, i);
+    const char *name = hebb_checkpoint_section_name(sec->type);
+    printf("  0x%04x  %-18s %-9s %12llu %14llu  %016llx ok\n", sec->type, name ? name : "(unknown)",
+           sec->flags & HEBB_CKPT_CRITICAL ? "critical" : "ancillary",
+           (unsigned long long)sec->offset, (unsigned long long)sec->length,
+           (unsigned long long)sec->checksum);
+  }
+  printf("all checksums verified\n");
+  hebb_ckpt_close(r);
+  return fflush(stdout) ? EXIT_RUN : 0;
+}
+
+static int cmd_verify(int argc, char **argv) {
+  if (argc < 2 || argc > 3 || argv[1][0] == '-') {
+    fprintf(stderr, "usage: hebb verify CKPT [MODEL.yaml]\n");
+    return EXIT_INPUT;
+  }
+  hebb_ckpt_reader *r;
+  int rc = open_ckpt(argv[1], &r);
+  if (rc)
+    return rc;
+  uint64_t hash = hebb_ckpt_header_of(r)->model_hash;
+  hebb_ckpt_close(r);
+  if (argc == 3) {
+    hebb_model *m = NULL;
+    hebb_diag diag;
+    if (hebb_model_load(argv[2], &m, &diag)) {
+      fputs(diag.text, stderr);
+      fprintf(stderr, "hebb: %s: cannot read the model\n", argv[2]);
+      return EXIT_INPUT;
+    }
+    uint64_t want = hebb_model_hash(m);
+    hebb_model_free(m);
+    if (want != hash) {
+      fprintf(stderr,
+              "hebb: %s: belongs to another model (model hash %016llx; %s hashes to %016llx)\n",
+              argv[1], (unsigned long long)hash, argv[2], (unsigned long long)want);
+      return EXIT_INPUT;
+    }
+  }
+  printf("%s: ok\n", argv[1]);
   return 0;
 }
 
@@ -479,6 +829,10 @@ int main(int argc, char **argv) {
     return cmd_rules(argc - 1, argv + 1);
   if (strcmp(cmd, "weights") == 0)
     return cmd_weights(argc - 1, argv + 1);
+  if (strcmp(cmd, "inspect") == 0)
+    return cmd_inspect(argc - 1, argv + 1);
+  if (strcmp(cmd, "verify") == 0)
+    return cmd_verify(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
     fputs(main_usage, stdout);
     return 0;

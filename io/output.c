@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Frozen: the magic strings and record layouts below cannot change without a format break
  * (bump the version and keep reading the old one). */
@@ -203,6 +204,118 @@ int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, ch
     return HEBB_EIO;
   }
   *out = o;
+  return 0;
+}
+
+/* The header FILE would start with, in memory (*buf to free). */
+static int expected_header(int which, const hebb_model *m, char **buf, size_t *len) {
+  FILE *f = open_memstream(buf, len);
+  if (!f)
+    return -1;
+  int rc = which == 0   ? write_header(f, SPIKES_MAGIC, m, false)
+           : which == 1 ? write_header(f, STATE_MAGIC, m, true)
+                        : write_weights_header(f, m);
+  if (fclose(f) || rc) {
+    free(*buf);
+    *buf = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+int hebb_output_resume(hebb_output **out, const char *dir, const hebb_model *m,
+                       const hebb_output_pos *pos, char *err, size_t errlen) {
+  *out = NULL;
+  static const char *const names[3] = {"spikes.bin", "state.bin", "weights.bin"};
+  const uint64_t want[3] = {pos->spikes, pos->state, pos->weights};
+  hebb_output *o = calloc(1, sizeof *o);
+  if (!o) {
+    fail(err, errlen, "out of memory");
+    return HEBB_ENOMEM;
+  }
+  o->m = m;
+  snprintf(o->dir, sizeof o->dir, "%s", dir);
+  FILE **files[3] = {&o->spikes, &o->state, &o->weights};
+  char path[4200];
+  /* check all three before cutting any */
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    *files[i] = fopen(path, "r+b");
+    struct stat st;
+    if (!*files[i] || fstat(fileno(*files[i]), &st)) {
+      fail(err, errlen, "%s: cannot continue the run's output: %s", path, strerror(errno));
+      hebb_output_abort(o);
+      return HEBB_EIO;
+    }
+    char *hdr = NULL;
+    size_t hlen = 0;
+    if (expected_header(i, m, &hdr, &hlen)) {
+      fail(err, errlen, "out of memory");
+      hebb_output_abort(o);
+      return HEBB_ENOMEM;
+    }
+    char *got = malloc(hlen ? hlen : 1);
+    bool same = got && fread(got, 1, hlen, *files[i]) == hlen && memcmp(got, hdr, hlen) == 0;
+    free(got);
+    free(hdr);
+    if (!same || want[i] < hlen) {
+      fail(err, errlen,
+           "%s: cannot continue the run's output: the file was written for another model (its "
+           "header differs)",
+           path);
+      hebb_output_abort(o);
+      return HEBB_EPARSE;
+    }
+    if ((uint64_t)st.st_size < want[i]) {
+      fail(err, errlen,
+           "%s: cannot continue the run's output: the file has %lld bytes, the checkpoint "
+           "covers %llu (output written before the checkpoint is missing)",
+           path, (long long)st.st_size, (unsigned long long)want[i]);
+      hebb_output_abort(o);
+      return HEBB_EPARSE;
+    }
+  }
+  snprintf(path, sizeof path, "%s/summary.json", dir);
+  if (remove(path) && errno != ENOENT) {
+    fail(err, errlen, "%s: cannot remove the old summary: %s", path, strerror(errno));
+    hebb_output_abort(o);
+    return HEBB_EIO;
+  }
+  /* what was written after the checkpoint goes */
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    if (fflush(*files[i]) || ftruncate(fileno(*files[i]), (off_t)want[i]) ||
+        fseeko(*files[i], 0, SEEK_END)) {
+      fail(err, errlen, "%s: cannot cut the file back to the checkpoint: %s", path,
+           strerror(errno));
+      hebb_output_abort(o);
+      return HEBB_EIO;
+    }
+  }
+  *out = o;
+  return 0;
+}
+
+int hebb_output_sync(hebb_output *o, hebb_sim *s, hebb_output_pos *pos, char *err, size_t errlen) {
+  int rc = hebb_output_write(o, s);
+  FILE *files[3] = {o->spikes, o->state, o->weights};
+  uint64_t at[3] = {0, 0, 0};
+  for (int i = 0; i < 3 && !rc; i++) {
+    off_t p;
+    if (fflush(files[i]) || fsync(fileno(files[i])) || (p = ftello(files[i])) < 0)
+      rc = HEBB_EIO;
+    else
+      at[i] = (uint64_t)p;
+  }
+  if (rc) {
+    fail(err, errlen, "%s: cannot write the output: %s", o->dir,
+         rc == HEBB_EIO ? strerror(errno) : hebb_strerror(rc));
+    return rc;
+  }
+  pos->valid = true;
+  pos->spikes = at[0];
+  pos->state = at[1];
+  pos->weights = at[2];
   return 0;
 }
 

@@ -79,7 +79,8 @@ typedef struct {
  * k < table_len; beyond, the exponential is computed. */
 typedef struct {
   double *value;  /* [owner * n + j] */
-  uint64_t *last; /* [owner] step of the last update */
+  uint64_t *last; /* [owner] step of the last update; 0 both before any spike and after a
+                     spike in step 0: only value != 0 tells that a spike has come */
   const double *const *decay;
   const double *tau_steps; /* [j] tau_j / dt */
   uint32_t n;
@@ -169,8 +170,9 @@ typedef struct hebb_rule {
   void (*on_post)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
   /* Optional: called for every neuron of the target population (syn->n may be 0) every
    * params[period_param] ms, after this step's traces were updated: traces read at c->step
-   * are the values at the end of the step, this step's spikes included. Skipped, like the
-   * other hooks, while a learning schedule freezes the weights. NULL: no periodic hook. */
+   * are the values at the end of the step, this step's spikes included. Skipped while a
+   * learning schedule freezes the weights (also for a rule with on_phase). NULL: no periodic hook.
+   */
   void (*on_period)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
   int period_param;
   /* Optional, for three-factor rules: called for every neuron of the target population at a
@@ -197,6 +199,11 @@ typedef struct hebb_rule {
    * which phase ends, so that the rule can bring each synapse up to the switch. Rules
    * without on_phase are simply not called while frozen. */
   void (*on_phase)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
+  /* Optional: how many of the per-synapse variables (the first ones of syn_state) this
+   * projection needs with these parameters and options, when some serve only one option
+   * (a scheme, say): only those are allocated, and syn[s] is NULL for the others. NULL:
+   * all nsyn. */
+  uint32_t (*syn_used)(const double *p, const int *opt);
 } hebb_rule;
 
 #ifdef __cplusplus

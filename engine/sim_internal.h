@@ -1,0 +1,167 @@
+/* sim_internal.h - the inside of a hebb_sim, shared by sim.c (construction and the epoch
+ * loop) and sim_state.c (checkpoints: saving and restoring the mutable state). Nothing
+ * outside engine/ includes it.
+ */
+#ifndef HEBB_ENGINE_SIM_INTERNAL_H
+#define HEBB_ENGINE_SIM_INTERNAL_H
+
+#include "hebb.h"
+#include "model.h"
+#include "plastic.h"
+#include "queue.h"
+
+#include <hwloc.h>
+
+enum { PH_DELIVER, PH_UPDATE, PH_EXCHANGE, PH_BARRIER, PH_RECORD, PH_PLASTICITY, PH_COUNT };
+
+typedef struct {
+  uint64_t step; /* the step during which the spike was produced */
+  uint32_t gid;
+} spk;
+
+typedef struct {
+  spk *v;
+  size_t n, cap;
+} spkbuf;
+
+typedef struct {
+  hebb_sample *v;
+  size_t n, cap;
+} samplebuf;
+
+/* A weight snapshot entry; seq orders multapses of one (source, target) pair. */
+typedef struct {
+  hebb_synapse s;
+  uint64_t seq;
+} wsnap;
+
+typedef struct {
+  wsnap *v;
+  size_t n, cap;
+} wsnapbuf;
+
+/* A dc_generator's current onto one local neuron, active in steps [on, off). */
+typedef struct {
+  uint32_t target; /* partition-local index */
+  uint16_t blk;
+  double amp;
+  uint64_t on, off;
+} dcsrc;
+
+/* Poisson drive fused into its target: a poisson_generator projected one_to_one onto a
+ * neuron is drawn where the neuron lives, at delivery, from the same counter-based stream as
+ * the generator's own spikes (keyed by the generator's gid and the production step), so no
+ * spike of it crosses the outboxes or the queue. */
+typedef struct {
+  uint32_t tgt;     /* block-local */
+  uint32_t gen_gid; /* the generator neuron */
+  uint16_t blk, gen_pop, delay;
+  uint8_t inh, counts; /* counts: this entry counts the generator's spikes */
+  float w;
+} direct;
+
+/* One population's neurons on one partition. */
+typedef struct {
+  int pop;
+  const hebb_pop *mp;
+  hebb_nm_consts k;
+  uint32_t l0, n; /* local indices [l0, l0 + n) */
+  hebb_nm_state st;
+  uint64_t **sg_step; /* spike_generator: production steps per neuron */
+  uint32_t *sg_n, *sg_pos;
+  uint64_t spikes;
+} block;
+
+/* A state recorder's share on one partition. */
+typedef struct {
+  const hebb_state_rec *r;
+  int blk;
+  uint32_t n;
+  uint32_t *local; /* index within the block */
+  uint32_t *index; /* index within the population */
+} staterec;
+
+typedef struct {
+  int id;
+  uint32_t n_local;
+  uint32_t *spiked;
+  direct *din;
+  size_t ndin;
+  block *blocks;
+  int nblocks;
+  /* synapses onto this partition's neurons, grouped */
+  uint32_t *src_groups; /* [total neurons + 1]: groups of each source gid */
+  uint32_t ngroups;
+  uint32_t *grp_start; /* [ngroups + 1] into syn_* */
+  uint16_t *grp_delay;
+  uint16_t *grp_blk; /* the block (target population) of a group */
+  uint16_t *grp_proj;
+  uint32_t *grp_src; /* source gid */
+  uint32_t *grp_gp;  /* index among its plastic projection's groups; UINT32_MAX: static */
+  uint8_t *grp_inh;
+  uint32_t *syn_tgt; /* index within the target block */
+  float *syn_w;
+  uint64_t nsyn;
+  hebb_queue q;
+  /* plasticity */
+  hebb_plastic *pl;
+  int npl;
+  int *proj_pl;       /* projection -> index in pl, or -1 */
+  bool *blk_plastic;  /* block is the target of a plastic projection */
+  uint32_t *arrivals; /* plastic groups delivered this step, in delivery order */
+  size_t narrivals, arrivals_cap;
+  uint32_t *post_idx; /* spikes of this step in plastic blocks: block-local index */
+  uint16_t *post_blk;
+  size_t npost;
+  wsnapbuf weights;
+  spkbuf out[2];
+  spkbuf rec;
+  samplebuf samples;
+  staterec *srec;
+  int nsrec;
+  dcsrc *dc;
+  size_t ndc;
+  uint64_t *dc_change;
+  size_t ndc_change, dc_pos;
+  double phase[PH_COUNT];
+  uint64_t syn_events;
+  int core;
+  int rc;
+  char msg[256];
+} partition;
+
+struct hebb_sim {
+  const hebb_model *m;
+  bool *proj_direct; /* projection drawn at its targets (see direct) */
+  bool *pop_silent;  /* generator whose spikes are only ever drawn at its targets */
+  int P;
+  uint32_t epoch; /* steps per epoch = d_min */
+  uint64_t step;
+  partition *parts;
+  hwloc_topology_t topo;
+  bool pin;
+  double build_wall_s, sim_wall_s;
+  int failed;
+};
+
+/* Checkpoint sections of the engine's state (sim_state.c; io/ckpt.h is the container).
+ * Frozen numbers: a reader refuses unknown critical sections. */
+enum {
+  HEBB_SEC_META = 0x0001,     /* the step and the network's shape */
+  HEBB_SEC_NEURONS = 0x0002,  /* neuron state by population and index */
+  HEBB_SEC_FLIGHT = 0x0003,   /* spikes with deliveries still queued */
+  HEBB_SEC_PLASTIC = 0x0004,  /* weights, rule state, traces, neuromodulators */
+  HEBB_SEC_COUNTERS = 0x0005, /* ancillary: spike and event counts for the summary */
+  HEBB_SEC_OUTPUT = 0x0010,   /* io/checkpoint.c: lengths of the output files */
+};
+
+typedef struct hebb_ckpt_writer hebb_ckpt_writer;
+typedef struct hebb_ckpt_reader hebb_ckpt_reader;
+
+/* Writes the state of S as sections (S must stand at an epoch boundary). */
+int hebb__sim_save(hebb_sim *s, hebb_ckpt_writer *w, char *err, size_t errlen);
+/* Restores the state saved by hebb__sim_save into S, freshly built from the same model (any
+ * number of partitions). On failure S is unusable. */
+int hebb__sim_restore(hebb_sim *s, const hebb_ckpt_reader *r, char *err, size_t errlen);
+
+#endif

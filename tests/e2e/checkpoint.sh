@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Checkpoints end to end (invariants I2 and I3 of the design):
+#  - bit-exact resume: a run to 2T straight, against a run that checkpoints at T and a resume
+#    from that checkpoint to 2T in a copy of its output directory (whose files hold more than
+#    the checkpoint covers: the resume cuts them back). `hebb spikes`, `hebb weights` and
+#    `hebb state` must be byte-identical, for B3 (COBA-STDP, weights recorded), a
+#    stdp_dopamine network (modulating population, rewards, a critic and learning phases),
+#    and a network with Poisson input, explicit spikes, a dc current and heterogeneous delays;
+#    checkpoints written at 1 thread resumed at 2 and 3, and the reverse;
+#  - a SIGTERM stops the run at an epoch with a checkpoint (exit code 3) that resumes
+#    identically; a second signal stops it at once, leaving a loadable checkpoint;
+#  - a failed checkpoint write (injected) is reported, the run goes on, the older
+#    checkpoint stays loadable and resumes identically;
+#  - damage is refused with a message naming it: a flipped byte, a truncation, a
+#    checkpoint of another model.
+# HEBB_E2E_DURATION shortens the runs (sanitizer builds).
+. "$(dirname "$0")/lib.sh"
+DUR=${HEBB_E2E_DURATION:-400ms}
+T=$(awk -v d="$DUR" 'BEGIN { printf "%gms", (d + 0) / 2 }')
+
+dump() { "$HEBB" spikes "$1" && "$HEBB" weights "$1" && "$HEBB" state "$1"; }
+
+# the B3 network with its weights recorded often
+sed 's/every: 5 s/every: 50 ms/' "$SRC/examples/coba_stdp.yaml" > "$WORK/coba_stdp.yaml"
+check "the B3 copy records weights every 50 ms" grep -q 'every: 50 ms' "$WORK/coba_stdp.yaml"
+
+for model in "$WORK/coba_stdp.yaml" "$SRC/tests/data/ckpt/dopamine.yaml" \
+  "$SRC/tests/data/poisson_delays.yaml"; do
+  name=$(basename "$model" .yaml)
+  "$HEBB" run "$model" -o "$WORK/$name-full" -d "$DUR" -t 2 -q
+  dump "$WORK/$name-full" > "$WORK/$name-full.txt"
+  check "$name: the reference run recorded spikes, weights or state" \
+    test "$(wc -l < "$WORK/$name-full.txt")" -gt 1000
+  for wt in 1 2; do
+    part="$WORK/$name-part$wt"
+    "$HEBB" run "$model" -o "$part" -d "$DUR" -t "$wt" -q --checkpoint-every "$T"
+    ckpt=$(ls "$part"/checkpoints/step-*.ckpt | head -1)
+    check "$name: a checkpoint was written at $wt thread(s)" test -f "$ckpt"
+    check "$name: hebb verify accepts it with its model" "$HEBB" verify "$ckpt" "$model" > /dev/null
+    for rt in 1 2 3; do
+      [ "$wt" = 2 ] && [ "$rt" != 1 ] && continue
+      [ "$wt" = 1 ] && [ "$rt" = 1 ] && continue
+      res="$WORK/$name-res$wt$rt"
+      cp -r "$part" "$res"
+      if "$HEBB" run "$model" -o "$res" -d "$DUR" -t "$rt" -q --resume "$ckpt"; then
+        dump "$res" > "$res.txt"
+        check "$name: written at $wt, resumed at $rt thread(s): identical output" \
+          cmp -s "$WORK/$name-full.txt" "$res.txt"
+      else
+        fail "$name: resume at $rt thread(s) exits 0"
+      fi
+    done
+  done
+done
+
+# SIGTERM: the run stops at the next epoch with a checkpoint and exit code 3.
+M="$WORK/coba_stdp.yaml"
+"$HEBB" run "$M" -o "$WORK/sig" -d 20s -t 2 -q &
+pid=$!
+sleep 1.5
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM: exit code 3 (got $rc)" test $rc -eq 3
+ckpt=$(ls "$WORK"/sig/checkpoints/step-*.ckpt 2> /dev/null | tail -1)
+if [ -n "$ckpt" ]; then
+  check "SIGTERM: its checkpoint verifies" "$HEBB" verify "$ckpt" "$M" > /dev/null
+  "$HEBB" run "$M" -o "$WORK/sig" -d "$DUR" -t 1 -q --resume "$ckpt" 2> "$WORK/sig.err"
+  src=$?
+  # the signal may have come after DUR: then the resume has nothing left to run but the
+  # checkpoint's output must still be identical up to DUR (it is cut back to DUR's prefix)
+  if [ $src -eq 0 ]; then
+    dump "$WORK/sig" > "$WORK/sig.txt"
+    "$HEBB" run "$M" -o "$WORK/sigref" -d "$DUR" -t 2 -q
+    dump "$WORK/sigref" > "$WORK/sigref.txt"
+    check "SIGTERM: resumed run identical to an uninterrupted one" \
+      cmp -s "$WORK/sigref.txt" "$WORK/sig.txt"
+  else
+    ok "SIGTERM came after $DUR ($(cat "$WORK/sig.err"))"
+  fi
+else
+  fail "SIGTERM: no checkpoint written"
+fi
+
+# Two signals in a row: the second stops the run at once; whatever checkpoint exists loads.
+"$HEBB" run "$M" -o "$WORK/sig2" -d 20s -t 2 -q --checkpoint-every 50ms &
+pid=$!
+sleep 1.5
+kill -TERM $pid
+kill -TERM $pid
+wait $pid
+rc=$?
+check "two signals: the run ends (exit $rc)" test $rc -ne 0
+for c in "$WORK"/sig2/checkpoints/step-*.ckpt; do
+  check "two signals: $(basename "$c") verifies" "$HEBB" verify "$c" "$M" > /dev/null
+done
+
+# A failed checkpoint write: reported, the run goes on, the older checkpoint stays.
+M2=$SRC/tests/data/poisson_delays.yaml
+HEBB_CKPT_FAULT=rename:2 "$HEBB" run "$M2" -o "$WORK/fault" -d "$DUR" -t 2 -q \
+  --checkpoint-every 50ms --keep 20 2> "$WORK/fault.err"
+rc=$?
+check "injected rename failure: the run still finishes (exit $rc)" test $rc -eq 0
+check "injected rename failure: reported" grep -q "checkpoint at 100.0 ms failed" "$WORK/fault.err"
+check "injected rename failure: the first checkpoint is kept" \
+  test -f "$WORK/fault/checkpoints/step-000000000500.ckpt"
+check "injected rename failure: the failed one is absent" \
+  test ! -e "$WORK/fault/checkpoints/step-000000001000.ckpt"
+check "injected rename failure: no temporary file left" \
+  bash -c "! ls '$WORK'/fault/checkpoints/*.tmp 2> /dev/null"
+"$HEBB" run "$M2" -o "$WORK/p-ref" -d "$DUR" -t 1 -q
+dump "$WORK/p-ref" > "$WORK/p-ref.txt"
+cp -r "$WORK/fault" "$WORK/fault-res"
+if "$HEBB" run "$M2" -o "$WORK/fault-res" -d "$DUR" -t 3 -q \
+  --resume "$WORK/fault/checkpoints/step-000000000500.ckpt"; then
+  dump "$WORK/fault-res" > "$WORK/fault-res.txt"
+  check "injected rename failure: the kept checkpoint resumes identically" \
+    cmp -s "$WORK/p-ref.txt" "$WORK/fault-res.txt"
+else
+  fail "injected rename failure: the kept checkpoint resumes"
+fi
+
+# Damage: refused with a message that names it, exit code 2, nothing run.
+good=$WORK/fault/checkpoints/step-000000000500.ckpt
+size=$(stat -c %s "$good")
+for off in 20 200 $((size / 2)) $((size - 10)); do
+  cp "$good" "$WORK/flip.ckpt"
+  printf '\x5a' | dd of="$WORK/flip.ckpt" bs=1 seek=$off conv=notrunc status=none
+  cmp -s "$good" "$WORK/flip.ckpt" || {
+    "$HEBB" verify "$WORK/flip.ckpt" > /dev/null 2> "$WORK/flip.err"
+    rc=$?
+    check "a byte changed at offset $off: refused with exit code 2 ($(head -c 200 "$WORK/flip.err"))" \
+      test $rc -eq 2
+  }
+done
+head -c $((size / 3)) "$good" > "$WORK/trunc.ckpt"
+"$HEBB" run "$M2" -o "$WORK/trunc-out" -q --resume "$WORK/trunc.ckpt" 2> "$WORK/trunc.err"
+rc=$?
+check "a truncated checkpoint: refused with exit code 2" test $rc -eq 2
+check "a truncated checkpoint: the message says so ($(cat "$WORK/trunc.err"))" \
+  grep -qi "truncated\|too short\|ends" "$WORK/trunc.err"
+check "a truncated checkpoint: nothing was run" test ! -e "$WORK/trunc-out/summary.json"
+sed 's/seed: 7/seed: 8/' "$M2" > "$WORK/other.yaml"
+"$HEBB" run "$WORK/other.yaml" -o "$WORK/other-out" -q --resume "$good" 2> "$WORK/other.err"
+rc=$?
+check "another model's checkpoint: refused with exit code 2" test $rc -eq 2
+check "another model's checkpoint: the message names the model hashes" \
+  grep -q "belongs to another model (model hash" "$WORK/other.err"
+"$HEBB" inspect "$good" > "$WORK/inspect.txt"
+check "hebb inspect lists the sections" grep -q "plasticity" "$WORK/inspect.txt"
+check "hebb inspect shows the time" grep -q "^time        50 ms (step 500)" "$WORK/inspect.txt"
+finish
