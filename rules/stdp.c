@@ -8,16 +8,42 @@
  * Turrigiano 2000); mu_plus = 0, mu_minus = 1 is van Rossum's mixed rule; values between are
  * Guetig et al. (2003).
  *
- * Interaction schemes (Morrison, Diesmann & Gerstner 2008):
+ * Interaction schemes (Morrison, Diesmann & Gerstner 2008, Fig. 7):
  *   all_to_all          traces add one per spike: every pre/post pair counts;
  *   nearest_symmetric   traces are set to one: each spike pairs with the nearest earlier
- *                       spike of the other neuron;
+ *                       spike of the other neuron (Fig. 7A);
  *   nearest_restricted  as nearest_symmetric, but LTP at a post spike only if a pre spike
  *                       arrived since the previous post spike, and LTD at a pre arrival only
  *                       if a post spike occurred since the previous arrival (each spike
- *                       pairs once: the symmetric reduced scheme).
+ *                       pairs once: the symmetric reduced scheme, Fig. 7C);
+ *   nearest_presynaptic presynaptic-centred (Fig. 7B; Izhikevich & Desai 2003; NEST's
+ *                       stdp_nn_pre_centered_synapse): each presynaptic spike pairs with the
+ *                       nearest postsynaptic spike before it (LTD, post trace set to one) and
+ *                       with the first postsynaptic spike after it (LTP). A postsynaptic
+ *                       spike potentiates with x = the sum of exp(-(t - t_pre) / tau_plus)
+ *                       over the arrivals of that synapse not earlier than the previous
+ *                       postsynaptic spike, and so ends their pairing: each presynaptic
+ *                       spike potentiates at most once, a postsynaptic spike may pair with
+ *                       several. (NEST: pre trace += 1, reset to 0 after LTP.)
  * Traces are read at t - eps, so a pre arrival and a post spike in the same step do not
- * pair.
+ * pair; such an arrival pairs with the next postsynaptic spike.
+ *
+ * How nearest_presynaptic finds its unpaired arrivals. The presynaptic trace is kept per
+ * (source, delay) group and adds one per arrival (x_g), but the reset at a postsynaptic
+ * spike belongs to one synapse. So at every postsynaptic spike (step p) each synapse onto
+ * the neuron stores the group trace it has just read, K = x_g(p - eps): the part of the
+ * trace that is now paired. At the next postsynaptic spike (step n) the unpaired part is
+ *   x = x_g(n - eps) - K exp(-(n - p) dt / tau_plus),
+ * the arrivals in [p, n), exactly: both terms decay alike (before the neuron's first spike,
+ * x = x_g). K lives in two float slots
+ * (hi + lo: about 48 significant bits), since per-synapse state is float and a rounded K
+ * would leave a rounding residue of the old, paired arrivals in x. The neuron's last
+ * postsynaptic step is the postsynaptic trace's own (c->post->last). The pairing state
+ * follows every spike, also in the frozen phases of a learning schedule: the rule has an
+ * (empty) on_phase hook, so the engine calls on_pre and on_post while frozen too, with
+ * c->learning = 0; they then change no weight, and nearest_presynaptic only records K
+ * (NEST's stdp_nn_pre_centered_synapse with lambda = 0). The two slots are allocated only
+ * for a projection with this scheme (syn_used); the others carry no per-synapse state.
  */
 #include "rule.h"
 
@@ -26,7 +52,8 @@
 
 enum { P_TAU_PLUS, P_TAU_MINUS, P_LAMBDA, P_ALPHA, P_MU_PLUS, P_MU_MINUS, P_WMAX };
 enum { O_SCHEME };
-enum { ALL_TO_ALL, NEAREST_SYMMETRIC, NEAREST_RESTRICTED };
+enum { ALL_TO_ALL, NEAREST_SYMMETRIC, NEAREST_RESTRICTED, NEAREST_PRESYNAPTIC };
+enum { S_PAIRED_HI, S_PAIRED_LO };
 
 static const hebb_rule_param_desc params[] = {
     {"tau_plus", "ms", 20.0, "time constant of the presynaptic trace (LTP window)"},
@@ -39,13 +66,20 @@ static const hebb_rule_param_desc params[] = {
 };
 
 static const hebb_rule_option_desc options[] = {
-    {"scheme", "all_to_all|nearest_symmetric|nearest_restricted", "which spike pairs interact"},
+    {"scheme", "all_to_all|nearest_symmetric|nearest_restricted|nearest_presynaptic",
+     "which spike pairs interact: all; each spike with the nearest earlier spike of the other "
+     "neuron; the same, each spike pairing once; each presynaptic spike with the nearest "
+     "postsynaptic spike before it and the first one after it (presynaptic-centred)"},
 };
 
+/* nearest_presynaptic: the group trace read at the target's last postsynaptic spike, as
+ * hi + lo (see the opening comment) */
+static const char *const syn_state[] = {"paired_x", "paired_x_lo"};
+
 static const hebb_rule_trace pre_traces[] = {
-    {P_TAU_PLUS, O_SCHEME, {HEBB_TRACE_ADD, HEBB_TRACE_SET, HEBB_TRACE_SET}}};
+    {P_TAU_PLUS, O_SCHEME, {HEBB_TRACE_ADD, HEBB_TRACE_SET, HEBB_TRACE_SET, HEBB_TRACE_ADD}}};
 static const hebb_rule_trace post_traces[] = {
-    {P_TAU_MINUS, O_SCHEME, {HEBB_TRACE_ADD, HEBB_TRACE_SET, HEBB_TRACE_SET}}};
+    {P_TAU_MINUS, O_SCHEME, {HEBB_TRACE_ADD, HEBB_TRACE_SET, HEBB_TRACE_SET, HEBB_TRACE_SET}}};
 
 static int check(const double *p, const int *opt, char *err, size_t len) {
   (void)opt;
@@ -81,14 +115,22 @@ static inline float depress(const double *p, float w, double y) {
   return (float)(u > 0.0 ? u * p[P_WMAX] : 0.0);
 }
 
+/* Depression at an arrival. nearest_presynaptic depresses like nearest_symmetric (the post
+ * trace holds the nearest earlier postsynaptic spike) and keeps no state at arrivals. */
 static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
+  if (!c->learning) /* frozen: the traces are the engine's, the weights stay */
+    return;
   const double *p = c->p;
   const bool restricted = c->opt[O_SCHEME] == NEAREST_RESTRICTED;
   const uint64_t last_pre = c->pre->last[s->group];
+  /* a group trace is zero until the first arrival, and set or incremented after: zero tells
+   * "never arrived" from "arrived at step 0", which last alone cannot */
+  const bool arrived = c->pre->value[(size_t)s->group * c->pre->n] != 0.0;
   for (uint32_t k = 0; k < s->n; k++) {
     uint32_t i = s->target[k];
     /* restricted: only a post spike since the previous arrival pairs */
-    if (restricted && !(c->post->last[i] > last_pre && c->post->value[i] != 0.0))
+    if (restricted && !(c->post->value[(size_t)i * c->post->n] != 0.0 &&
+                        (!arrived || c->post->last[i] > last_pre)))
       continue;
     double y = hebb_trace_at(c->post, i, 0, c->step);
     if (y != 0.0)
@@ -96,11 +138,46 @@ static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
   }
 }
 
+/* exp(-k dt / tau) of trace J, as hebb_trace_at decays it */
+static inline double decay(const hebb_trace_set *t, uint32_t j, uint64_t k) {
+  return k < t->table_len ? t->decay[j][k] : exp(-(double)k / t->tau_steps[j]);
+}
+
+/* nearest_presynaptic at a postsynaptic spike: potentiate with the arrivals since the
+ * previous postsynaptic spike, then mark every arrival so far as paired. Runs in frozen phases
+ * too (c->learning = 0), recording the pairing without changing weights. */
+static void on_post_presynaptic(const hebb_rule_ctx *c, const hebb_rule_post *s) {
+  const double *p = c->p;
+  const uint32_t i = s->neuron;
+  const bool posted = c->post->value[(size_t)i * c->post->n] != 0.0;
+  const uint64_t last_post = c->post->last[i];
+  const double f = posted ? decay(c->pre, 0, c->step - last_post) : 0.0;
+  float *hi = s->syn[S_PAIRED_HI], *lo = s->syn[S_PAIRED_LO];
+  for (uint32_t k = 0; k < s->n; k++) {
+    const uint32_t g = s->group[k], q = s->index[k];
+    const double x = hebb_trace_at(c->pre, g, 0, c->step); /* every arrival before now */
+    double u = x;                                          /* the unpaired ones */
+    if (posted)
+      u = c->pre->last[g] < last_post ? 0.0 /* none since the last post spike: exactly zero */
+                                      : x - ((double)hi[q] + (double)lo[q]) * f;
+    if (c->learning && u > 0.0)
+      s->w[q] = facilitate(p, s->w[q], u);
+    hi[q] = (float)x;
+    lo[q] = (float)(x - (double)hi[q]); /* exact in double; rounded once more to float */
+  }
+}
+
 static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
+  if (c->opt[O_SCHEME] == NEAREST_PRESYNAPTIC) {
+    on_post_presynaptic(c, s);
+    return;
+  }
+  if (!c->learning)
+    return;
   const double *p = c->p;
   const bool restricted = c->opt[O_SCHEME] == NEAREST_RESTRICTED;
   const uint64_t last_post = c->post->last[s->neuron];
-  const bool posted = c->post->value[s->neuron] != 0.0;
+  const bool posted = c->post->value[(size_t)s->neuron * c->post->n] != 0.0;
   for (uint32_t k = 0; k < s->n; k++) {
     uint32_t g = s->group[k];
     /* restricted: only a pre arrival since the previous post spike pairs */
@@ -114,6 +191,20 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   }
 }
 
+/* No state to bring up to a phase switch. Declared so that the engine calls on_pre and
+ * on_post in frozen phases too (rule.h), which nearest_presynaptic needs to keep its pairing
+ * in step with the spikes; the other schemes return at once when frozen. */
+static void on_phase(const hebb_rule_ctx *c, const hebb_rule_post *s) {
+  (void)c;
+  (void)s;
+}
+
+/* only nearest_presynaptic keeps per-synapse state */
+static uint32_t syn_used(const double *p, const int *opt) {
+  (void)p;
+  return opt[O_SCHEME] == NEAREST_PRESYNAPTIC ? 2 : 0;
+}
+
 const hebb_rule hebb_rule_stdp = {
     .abi = HEBB_RULE_ABI,
     .name = "stdp",
@@ -122,6 +213,8 @@ const hebb_rule hebb_rule_stdp = {
     .nparams = sizeof params / sizeof params[0],
     .options = options,
     .noptions = sizeof options / sizeof options[0],
+    .syn_state = syn_state,
+    .nsyn = 2,
     .pre = pre_traces,
     .npre = 1,
     .post = post_traces,
@@ -129,4 +222,6 @@ const hebb_rule hebb_rule_stdp = {
     .check = check,
     .on_pre = on_pre,
     .on_post = on_post,
+    .on_phase = on_phase,
+    .syn_used = syn_used,
 };

@@ -1208,8 +1208,8 @@ START_TEST(test_reward_modulated_plasticity) {
   double w40 = weight_now(s, proj);
   ck_assert_int_eq(hebb_sim_run_until(s, 50.0), 0);
   ck_assert_msg(weight_now(s, proj) == w40 && w40 < w_free && w40 > 10.0,
-                "%.7f at 50 ms, %.7f at 40 ms, %.7f without the schedule", weight_now(s, proj),
-                w40, w_free);
+                "%.7f at 50 ms, %.7f at 40 ms, %.7f without the schedule", weight_now(s, proj), w40,
+                w_free);
   hebb_sim_free(s);
   hebb_model_free(m);
 

@@ -6,8 +6,9 @@
  * 0.05 ms), so the plastic input alone never makes it spike. The weight trajectory is
  * compared with an independent computation from the spike lists: traces as explicit sums
  * of exponentials over earlier spikes (MODELS.md 2.1, 2.2; traces read at t - eps, so
- * equal-time pairs do not interact), NEST's update formulas, and the weight stored as a
- * float after every update, as the engine stores it.
+ * equal-time pairs do not interact), for nearest_presynaptic the explicit sum over the
+ * arrivals since the previous postsynaptic spike, NEST's update formulas, and the weight
+ * stored as a float after every update, as the engine stores it.
  */
 #include "harness.h"
 #include "hebb.h"
@@ -34,6 +35,7 @@ typedef struct {
   int threads;
   bool final_only;               /* return only the final weight (no recording every step) */
   double frozen_from, frozen_to; /* weights frozen in [from, to) (ms); equal: never */
+  bool spike_at_start;           /* the target starts above threshold: a post spike at dt */
 } protocol;
 
 /* Builds and runs the protocol; returns the recorded weight after every step (index k:
@@ -51,6 +53,8 @@ static void run(const stdp_params *sp, const protocol *pr, double dt, float **w,
   OK(m, hebb_model_set_param(m, tgt, "V_reset", 0.0));
   OK(m, hebb_model_set_param(m, tgt, "V_th", 1000.0));
   OK(m, hebb_model_set_param(m, tgt, "t_ref", 0.0));
+  if (pr->spike_at_start)
+    OK(m, hebb_model_set_initial(m, tgt, "V_m", hebb_dist_const(1e5)));
   OK(m, hebb_model_set_spike_times(m, pre, 0, pr->pre, pr->npre));
   OK(m, hebb_model_set_spike_times(m, drive, 0, pr->drive, pr->ndrive));
   hebb_projection_spec s = hebb_projection_spec_default();
@@ -140,14 +144,32 @@ static double trace(const double *t, size_t n, double now, double tau, bool near
   return x;
 }
 
+/* nearest_presynaptic's LTP trace at a postsynaptic spike at NOW: every arrival not earlier
+ * than the previous postsynaptic spike (and before NOW) pairs with this one. */
+static double unpaired(const double *arr, size_t narr, const double *post, size_t npost, double now,
+                       double tau) {
+  double prev_post = -INFINITY;
+  for (size_t i = 0; i < npost; i++)
+    if (post[i] < now - 1e-9)
+      prev_post = post[i];
+  double x = 0.0;
+  for (size_t i = 0; i < narr; i++)
+    if (arr[i] > prev_post - 1e-9 && arr[i] < now - 1e-9)
+      x += exp(-(now - arr[i]) / tau);
+  return x;
+}
+
 /* The independent weight trajectory: events at grid times, pre arrivals before post
  * spikes within a time, each reading the other side's trace at t - eps. Returns w at the
- * end of step k in ref[k]. */
+ * end of step k in ref[k]. Spikes in a frozen phase change no weight but still pair
+ * (for nearest_presynaptic: a postsynaptic spike in a frozen phase ends the pairing of the
+ * arrivals before it). */
 static void reference(const stdp_params *p, const double *arr, size_t narr, const double *post,
                       size_t npost, double w0, double dt, size_t nsteps, float *ref,
                       double frozen_from, double frozen_to) {
   bool nearest = strcmp(p->scheme, "all_to_all") != 0;
   bool restricted = strcmp(p->scheme, "nearest_restricted") == 0;
+  bool presynaptic = strcmp(p->scheme, "nearest_presynaptic") == 0;
   float w = (float)w0;
   size_t ia = 0, ip = 0;
   for (size_t k = 0; k < nsteps; k++) {
@@ -176,6 +198,8 @@ static void reference(const stdp_params *p, const double *arr, size_t narr, cons
       trace(post, npost, t, p->tau_minus, nearest, &last_post_before);
       if (restricted && !(last_pre > last_post_before))
         continue;
+      if (presynaptic)
+        x = unpaired(arr, narr, post, npost, t, p->tau_plus);
       if (x != 0.0)
         w = facilitate(p, w, x);
     }
@@ -228,7 +252,8 @@ static protocol irregular(int threads) {
                 threads,
                 false,
                 0.0,
-                0.0};
+                0.0,
+                false};
   return p;
 }
 
@@ -267,6 +292,208 @@ START_TEST(test_trajectory_nearest_restricted) {
 }
 END_TEST
 
+/* Presynaptic-centred pairing (Morrison et al. 2008 Fig. 7B). The irregular protocol (pre
+ * arrivals at emission + 1.5 ms, post spikes at drive + 0.1 ms) tells it from the other
+ * three schemes: the post spikes at 25.3 and 40.1 ms potentiate with two arrivals each
+ * (14.4, 21.5 and 32.9, 34.5: all_to_all takes every earlier arrival, the nearest schemes
+ * only the last); the one at 31.4 ms finds no arrival since 25.3 ms and does not potentiate
+ * (nearest_symmetric pairs it with 21.5); the arrival at 34.5 ms depresses although no post
+ * spike came since 32.9 ms (nearest_restricted skips it); the arrival at 62.5 ms, in the
+ * step of a post spike, pairs with the next one at 70.1 ms. */
+START_TEST(test_trajectory_nearest_presynaptic) {
+  stdp_params sp = {20.0, 20.0, 0.02, 1.05, 0.0, 0.0, 100.0, "nearest_presynaptic"};
+  protocol pr = irregular(3);
+  check_trajectory(&sp, &pr, 0.1);
+  /* multiplicative, on a finer grid and another thread count */
+  stdp_params mp = {16.8, 33.7, 0.05, 1.2, 1.0, 1.0, 80.0, "nearest_presynaptic"};
+  pr = irregular(4);
+  check_trajectory(&mp, &pr, 0.05);
+
+  /* arrivals every 1 ms and post spikes every 2 ms: each post spike pairs with the two
+   * arrivals since the previous one while the group trace holds about 20. The paired part is
+   * subtracted from the trace every time, so keeping it to float precision only would move
+   * the weights (a large lambda makes each change large) by a float step now and then. */
+  double dense_pre[40], dense_drive[20];
+  for (int i = 0; i < 40; i++)
+    dense_pre[i] = 1.5 + i; /* arrivals at 2.0 + i ms */
+  for (int i = 0; i < 20; i++)
+    dense_drive[i] = 3.2 + 2.0 * i; /* post spikes at 3.3 + 2 i ms */
+  stdp_params dp = {20.0, 20.0, 0.2, 1.05, 1.0, 1.0, 100.0, "nearest_presynaptic"};
+  protocol de = {dense_pre, 40, dense_drive, 20, 0.5, 40.0, 60.0, 2, false, 0.0, 0.0, false};
+  check_trajectory(&dp, &de, 0.1);
+
+  /* the same spikes give four different trajectories under the four schemes */
+  static const char *const schemes[] = {"all_to_all", "nearest_symmetric", "nearest_restricted",
+                                        "nearest_presynaptic"};
+  enum { NS = sizeof schemes / sizeof schemes[0], STEPS = 1000 };
+  const double dt = 0.1;
+  double arr[sizeof irregular_pre / sizeof irregular_pre[0]];
+  double post[sizeof irregular_drive / sizeof irregular_drive[0]];
+  for (size_t i = 0; i < pr.npre; i++)
+    arr[i] = irregular_pre[i] + 1.5;
+  for (size_t i = 0; i < pr.ndrive; i++)
+    post[i] = irregular_drive[i] + dt;
+  static float traj[NS][STEPS];
+  for (int a = 0; a < NS; a++) {
+    stdp_params q = sp;
+    q.scheme = schemes[a];
+    reference(&q, arr, pr.npre, post, pr.ndrive, 40.0, dt, STEPS, traj[a], 0.0, 0.0);
+  }
+  for (int a = 0; a < NS - 1; a++) {
+    size_t differ = 0;
+    for (size_t k = 0; k < STEPS; k++)
+      differ += traj[a][k] != traj[NS - 1][k];
+    ck_assert_msg(differ > 0 && traj[a][STEPS - 1] != traj[NS - 1][STEPS - 1],
+                  "nearest_presynaptic does not differ from %s", schemes[a]);
+  }
+}
+END_TEST
+
+/* A frozen phase [30, 45) ms holds the weight, but its post spikes (31.4, 40.1 ms) still end
+ * the pairing of the arrivals before them: the post spike at 58.1 ms potentiates with the
+ * arrival at 49.0 ms only, not with those at 32.9 and 34.5 ms, which paired (without effect)
+ * with 40.1 ms. */
+START_TEST(test_presynaptic_frozen_phase) {
+  stdp_params sp = {20.0, 20.0, 0.02, 1.05, 0.0, 0.0, 100.0, "nearest_presynaptic"};
+  protocol pr = irregular(2);
+  pr.frozen_from = 30.0;
+  pr.frozen_to = 45.0;
+  check_trajectory(&sp, &pr, 0.1);
+}
+END_TEST
+
+/* nearest_presynaptic keeps its pairing per synapse, not per presynaptic group: two sources
+ * reach two targets through one (source, delay) group each, and each target ends the
+ * pairing of its own synapses only. Every synapse's trajectory matches the reference for
+ * its own pre and post trains, on 1 to 4 threads. */
+static void shared_groups(int threads) {
+  static const double pre0[] = {5.0, 9.0, 12.3, 20.0, 26.0, 31.4, 44.0, 47.5, 61.0};
+  static const double pre1[] = {3.0, 7.5, 16.0, 18.2, 33.0, 35.1, 52.0, 58.8};
+  static const double drv0[] = {8.0, 14.0, 25.2, 40.0, 58.0, 70.0};
+  static const double drv1[] = {11.0, 23.5, 29.0, 37.0, 50.0, 62.4};
+  const double *pre[2] = {pre0, pre1}, *drv[2] = {drv0, drv1};
+  const size_t npre[2] = {sizeof pre0 / sizeof pre0[0], sizeof pre1 / sizeof pre1[0]};
+  const size_t ndrv[2] = {sizeof drv0 / sizeof drv0[0], sizeof drv1 / sizeof drv1[0]};
+  const double dt = 0.1, delay = 1.5, w0 = 40.0, t_end = 80.0;
+  stdp_params sp = {20.0, 20.0, 0.02, 1.05, 0.0, 1.0, 100.0, "nearest_presynaptic"};
+  hebb_model *m = hebb_model_new();
+  OK(m, hebb_model_set_dt(m, dt));
+  int src = 0, drive = 0, tgt = 0, proj = 0;
+  OK(m, hebb_model_add_population(m, "post", "iaf_psc_delta", 2, &tgt));
+  OK(m, hebb_model_add_population(m, "pre", "spike_generator", 2, &src));
+  OK(m, hebb_model_add_population(m, "drive", "spike_generator", 2, &drive));
+  OK(m, hebb_model_set_param(m, tgt, "tau_m", 0.05));
+  OK(m, hebb_model_set_param(m, tgt, "E_L", 0.0));
+  OK(m, hebb_model_set_param(m, tgt, "V_reset", 0.0));
+  OK(m, hebb_model_set_param(m, tgt, "V_th", 1000.0));
+  OK(m, hebb_model_set_param(m, tgt, "t_ref", 0.0));
+  for (uint32_t j = 0; j < 2; j++) {
+    OK(m, hebb_model_set_spike_times(m, src, j, pre[j], npre[j]));
+    OK(m, hebb_model_set_spike_times(m, drive, j, drv[j], ndrv[j]));
+  }
+  hebb_projection_spec s = hebb_projection_spec_default();
+  s.source = drive;
+  s.target = tgt;
+  s.rule = HEBB_CONN_ONE_TO_ONE;
+  s.weight = hebb_dist_const(5000.0);
+  s.delay_ms = hebb_dist_const(dt);
+  OK(m, hebb_model_add_projection(m, &s, NULL));
+  s.source = src;
+  s.rule = HEBB_CONN_ALL_TO_ALL;
+  s.weight = hebb_dist_const(w0);
+  s.delay_ms = hebb_dist_const(delay);
+  s.name = "plastic";
+  OK(m, hebb_model_add_projection(m, &s, &proj));
+  OK(m, hebb_model_set_plasticity(m, proj, "stdp"));
+  OK(m, hebb_model_set_plasticity_param(m, proj, "lambda", sp.lambda));
+  OK(m, hebb_model_set_plasticity_param(m, proj, "alpha", sp.alpha));
+  OK(m, hebb_model_set_plasticity_param(m, proj, "mu_plus", sp.mu_plus));
+  OK(m, hebb_model_set_plasticity_param(m, proj, "mu_minus", sp.mu_minus));
+  OK(m, hebb_model_set_plasticity_option(m, proj, "scheme", sp.scheme));
+  OK(m, hebb_model_record_weights(m, proj, dt));
+  OK(m, hebb_model_record_spikes(m, tgt));
+  hebb_sim_options o = hebb_sim_options_default();
+  o.threads = threads;
+  o.pin = false;
+  hebb_sim *sim = NULL;
+  OK(m, hebb_sim_new(m, &o, &sim));
+  ck_assert_int_eq(hebb_sim_run_until(sim, t_end), 0);
+  hebb_synapse *syn;
+  hebb_spike *spk;
+  size_t nsyn, nspk;
+  ck_assert_int_eq(hebb_sim_take_weights(sim, &syn, &nsyn), 0);
+  ck_assert_int_eq(hebb_sim_take_spikes(sim, &spk, &nspk), 0);
+  const size_t steps = (size_t)llround(t_end / dt);
+  ck_assert_uint_eq(nsyn, 4 * steps); /* snapshots by step, then source, then target */
+  double post[2][8];
+  size_t npost[2] = {0, 0};
+  for (size_t e = 0; e < nspk; e++) {
+    ck_assert_uint_lt(npost[spk[e].index], 8);
+    post[spk[e].index][npost[spk[e].index]++] = (double)spk[e].step * dt;
+  }
+  float *ref = malloc(steps * sizeof *ref);
+  for (uint32_t j = 0; j < 2; j++) {
+    double arr[16];
+    for (size_t k = 0; k < npre[j]; k++)
+      arr[k] = pre[j][k] + delay;
+    for (uint32_t i = 0; i < 2; i++) {
+      ck_assert_uint_eq(npost[i], ndrv[i]);
+      reference(&sp, arr, npre[j], post[i], npost[i], w0, dt, steps, ref, 0.0, 0.0);
+      size_t changes = 0;
+      for (size_t k = 0; k < steps; k++) {
+        const hebb_synapse *y = &syn[4 * k + 2 * j + i];
+        ck_assert_uint_eq(y->source, j);
+        ck_assert_uint_eq(y->target, i);
+        ck_assert_msg(fabs((double)y->weight - (double)ref[k]) <= 1e-12 * fabs((double)ref[k]),
+                      "%d threads, synapse %u->%u, step %zu: weight %.9g, reference %.9g", threads,
+                      j, i, k, (double)y->weight, (double)ref[k]);
+        changes += k > 0 && ref[k] != ref[k - 1];
+      }
+      ck_assert_uint_ge(changes, 6);
+    }
+  }
+  free(ref);
+  free(syn);
+  free(spk);
+  hebb_sim_free(sim);
+  hebb_model_free(m);
+}
+
+START_TEST(test_presynaptic_shared_groups) {
+  for (int t = 1; t <= 4; t++)
+    shared_groups(t);
+}
+END_TEST
+
+/* A post spike in the very first step (the target starts above threshold) is one "since the
+ * previous arrival" when none has arrived yet: nearest_restricted depresses at the first
+ * arrival. (The step of the last arrival reads 0 both before any arrival and after one in
+ * step 0; the rule tells them apart by the trace, which is zero only before the first.) */
+START_TEST(test_restricted_first_step) {
+  static const double pre[] = {4.0, 9.0}, drive[] = {14.9};
+  stdp_params sp = {20.0, 20.0, 0.02, 1.05, 0.0, 0.0, 100.0, "nearest_restricted"};
+  protocol pr = {pre, 2, drive, 1, 1.0, 40.0, 20.0, 1, false, 0.0, 0.0, true};
+  const double dt = 0.1;
+  float *w;
+  double *post;
+  size_t nw, npost;
+  run(&sp, &pr, dt, &w, &nw, &post, &npost);
+  ck_assert_uint_eq(npost, 2);
+  ck_assert(fabs(post[0] - dt) < 1e-9 && fabs(post[1] - 15.0) < 1e-9);
+  const double arr[] = {5.0, 10.0};
+  float *ref = malloc(nw * sizeof *ref);
+  reference(&sp, arr, 2, post, npost, pr.w0, dt, nw, ref, 0.0, 0.0);
+  for (size_t k = 0; k < nw; k++)
+    ck_assert_msg(w[k] == ref[k], "step %zu: weight %.9g, reference %.9g", k, (double)w[k],
+                  (double)ref[k]);
+  /* depressed at 5 ms (by the spike at 0.1 ms), not at 10 ms, potentiated at 15 ms */
+  ck_assert(w[49] < w[48] && w[99] == w[98] && w[149] > w[148]);
+  free(ref);
+  free(w);
+  free(post);
+}
+END_TEST
+
 /* Learning phases: weights frozen in [30, 60) ms (a prediction phase) stay constant there,
  * and the updates after it see the traces of the spikes that came during it. */
 START_TEST(test_learning_phase) {
@@ -291,7 +518,7 @@ END_TEST
 START_TEST(test_bounds) {
   static const double pre_up[] = {10, 30, 50, 70, 90}, drive_up[] = {10.5, 30.5, 50.5, 70.5, 90.5};
   stdp_params sp = {20.0, 20.0, 0.5, 1.0, 0.0, 0.0, 10.0, "all_to_all"};
-  protocol pr = {pre_up, 5, drive_up, 5, 0.1, 5.0, 100.0, 1, false, 0.0, 0.0};
+  protocol pr = {pre_up, 5, drive_up, 5, 0.1, 5.0, 100.0, 1, false, 0.0, 0.0, false};
   float *w;
   double *post;
   size_t nw, npost;
@@ -301,7 +528,7 @@ START_TEST(test_bounds) {
   free(post);
   /* anti-causal pairs: post before pre, the weight floors at 0 */
   static const double pre_dn[] = {12, 32, 52, 72, 92}, drive_dn[] = {10, 30, 50, 70, 90};
-  protocol pd = {pre_dn, 5, drive_dn, 5, 0.1, 5.0, 100.0, 1, false, 0.0, 0.0};
+  protocol pd = {pre_dn, 5, drive_dn, 5, 0.1, 5.0, 100.0, 1, false, 0.0, 0.0, false};
   run(&sp, &pd, 0.1, &w, &nw, &post, &npost);
   ck_assert_float_eq(w[nw - 1], 0.0f);
   free(w);
@@ -323,7 +550,7 @@ static void window_point(double lag) {
     drive[i] = t_arrival + lag - dt; /* the target spikes one step after its drive */
   }
   stdp_params sp = {20.0, 20.0, 0.001, 1.05, 0.0, 0.0, 1000.0, "all_to_all"};
-  protocol pr = {pre, PAIRS, drive, PAIRS, delay, 500.0, 1000.0 * PAIRS, 1, true, 0.0, 0.0};
+  protocol pr = {pre, PAIRS, drive, PAIRS, delay, 500.0, 1000.0 * PAIRS, 1, true, 0.0, 0.0, false};
   float *w;
   double *post;
   size_t nw, npost;
@@ -442,6 +669,10 @@ static Suite *stdp_suite(void) {
   tcase_add_test(tc, test_trajectory_guetig);
   tcase_add_test(tc, test_trajectory_nearest_symmetric);
   tcase_add_test(tc, test_trajectory_nearest_restricted);
+  tcase_add_test(tc, test_trajectory_nearest_presynaptic);
+  tcase_add_test(tc, test_presynaptic_frozen_phase);
+  tcase_add_test(tc, test_presynaptic_shared_groups);
+  tcase_add_test(tc, test_restricted_first_step);
   tcase_add_test(tc, test_bounds);
   tcase_add_test(tc, test_learning_phase);
   tcase_add_test(tc, test_window);

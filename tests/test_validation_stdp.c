@@ -84,8 +84,10 @@ static double *poisson_train(rng *r, double nu, double dt, double t_end, size_t 
  *   and symmetrically for depression at an arrival:
  *       <dw/dt> = nu_x nu_y [A+ tau+ / (1 + (nu_x + nu_y) tau+)
  *                            - A- tau- / (1 + (nu_x + nu_y) tau-)]
- *   (MODELS.md 2.5 gives the presynaptic-centred scheme, nu_x nu_y [A+ / (nu_y + 1/tau+) -
- *   A- / (nu_y + 1/tau-)], which Hebb does not implement.)
+ *   nearest_presynaptic: a post spike potentiates with every arrival since the previous post
+ *   spike (V ago): E[x] = int_0^inf nu_x e^{-u/tau+} P(V > u) du = nu_x / (nu_y + 1/tau+);
+ *   an arrival depresses with the nearest earlier post spike, as in nearest_symmetric:
+ *       <dw/dt> = nu_x nu_y [A+ / (nu_y + 1/tau+) - A- / (nu_y + 1/tau-)]   (MODELS.md 2.5)
  *
  * On the time grid, which is what the engine computes: counts per step are independent
  * Poisson with means a_x = nu_x dt (arrivals) and a_y = nu_y dt (drive spikes); a step holds
@@ -99,6 +101,9 @@ static double *poisson_train(rng *r, double nu, double dt, double t_end, size_t 
  *   the own train's previous one: P(M < W) with W geometric of the own train):
  *     p_y A+ p_x (1 - p_y) q+ / (1 - (1 - p_x)(1 - p_y) q+)
  *       - a_x A- p_y (1 - p_x) q- / (1 - (1 - p_x)(1 - p_y) q-)
+ *   nearest_presynaptic (the arrivals of the steps back to and including the previous post
+ *   spike's, W >= 1 steps back, W geometric with p_y):
+ *     p_y A+ a_x q+ / (1 - (1 - p_y) q+)  -  a_x A- p_y q- / (1 - (1 - p_y) q-)
  * (several arrivals in one step each add one to the all-to-all trace and each depress).
  * Divided by dt, each tends to its continuous form as dt -> 0 (a_x / (1 - q+) -> nu_x tau+,
  * p_x / (1 - (1 - p_x) q+) -> nu_x tau+ / (1 + nu_x tau+), ...); at dt = 0.1 ms they differ
@@ -109,11 +114,12 @@ static double *poisson_train(rng *r, double nu, double dt, double t_end, size_t 
  *
  * Parameters: tau+ = 20 ms != tau- = 30 ms and alpha = 0.5, so that the depression term is
  * 0.6 to 3.6 times the drift: a 2 % error in alpha shifts the measured drifts by 2.5 to 7.5
- * standard errors and fails 5 of the 9 cases, a 10 % error fails the first at z = -13
- * (both tried by changing depress() in rules/stdp.c). */
-enum { A2A, SYM, RESTR, NSCHEMES };
+ * standard errors and fails 5 of the 9 cases of the first three schemes, a 10 % error fails
+ * the first at z = -13 (both tried by changing depress() in rules/stdp.c, before
+ * nearest_presynaptic was added). */
+enum { A2A, SYM, RESTR, PRE, NSCHEMES };
 static const char *const scheme_names[NSCHEMES] = {"all_to_all", "nearest_symmetric",
-                                                   "nearest_restricted"};
+                                                   "nearest_restricted", "nearest_presynaptic"};
 
 typedef struct {
   double tau_plus, tau_minus; /* ms */
@@ -130,6 +136,9 @@ static double drift_continuous(int scheme, const stdp_pair *p, double nu_x, doub
   } else if (scheme == RESTR) {
     ltp /= 1.0 + (nu_x + nu_y) * tp;
     ltd /= 1.0 + (nu_x + nu_y) * tm;
+  } else if (scheme == PRE) {
+    ltp /= 1.0 + nu_y * tp;
+    ltd /= 1.0 + nu_y * tm;
   }
   return nu_x * nu_y * (ltp - ltd);
 }
@@ -149,6 +158,10 @@ static double drift_grid(int scheme, const stdp_pair *p, double nu_x, double nu_
     ex = px * qp / (1.0 - (1.0 - px) * qp);
     ey = py * qm / (1.0 - (1.0 - py) * qm);
     break;
+  case PRE:
+    ex = ax * qp / (1.0 - (1.0 - py) * qp);
+    ey = py * qm / (1.0 - (1.0 - py) * qm);
+    break;
   default:
     ex = px * (1.0 - py) * qp / (1.0 - (1.0 - px) * (1.0 - py) * qp);
     ey = py * (1.0 - px) * qm / (1.0 - (1.0 - px) * (1.0 - py) * qm);
@@ -160,7 +173,7 @@ static double drift_grid(int scheme, const stdp_pair *p, double nu_x, double nu_
  * rate nu_y a population of N targets, target i driven by its own Poisson spike_generator
  * (the drive trick of test_stdp.c: a 5000 mV jump onto an iaf_psc_delta neuron with tau_m =
  * 0.05 ms and threshold 1000 mV makes it spike one step after each drive spike and never
- * otherwise), and reached by pre neuron i through three plastic one_to_one projections, one
+ * otherwise), and reached by pre neuron i through four plastic one_to_one projections, one
  * per scheme. Every synapse has its own pre and post trains, so the N synapses of a
  * projection are independent samples and the spread across them gives the standard error.
  * (With many synapses onto one target, the shared post train would make their drifts

@@ -111,5 +111,7 @@ check "hebb rules exits 0 and lists stdp" grep -q '^stdp: ' "$WORK/rules"
 for p in tau_plus tau_minus lambda alpha mu_plus mu_minus Wmax; do
   check "hebb rules lists stdp parameter $p" grep -qE "^  param +$p " "$WORK/rules"
 done
-check "hebb rules lists the stdp schemes" grep -qE '^  option +scheme +all_to_all\|nearest_symmetric\|nearest_restricted' "$WORK/rules"
+check "hebb rules lists the stdp schemes" \
+  grep -qE '^  option +scheme +all_to_all\|nearest_symmetric\|nearest_restricted\|nearest_presynaptic$' \
+  "$WORK/rules"
 finish
