@@ -439,6 +439,16 @@ static int start(hebb_model *m, run_args *a, const char *out_dir, hebb_sim **s, 
     fprintf(stderr, "hebb: %s: cannot build the network: %s\n", hebb_model_name(m), e->message);
     return rc == HEBB_ENOMEM || rc == HEBB_ETOPO ? EXIT_RUN : EXIT_INPUT;
   }
+  double end_ms = hebb_model_duration(m);
+  if (a->resume && hebb_sim_time(*s) > end_ms + 0.5 * hebb_model_dt(m)) {
+    fprintf(stderr,
+            "hebb: cannot resume: %s is at %.17g ms, after the end of the run (%.17g ms); "
+            "--duration is the model time at which the whole run ends\n",
+            a->resume, hebb_sim_time(*s), end_ms);
+    hebb_sim_free(*s);
+    *s = NULL;
+    return EXIT_INPUT;
+  }
   char probe[4200];
   snprintf(probe, sizeof probe, "%s/spikes.bin", out_dir);
   struct stat st;
