@@ -75,6 +75,12 @@ void hebb_model_free(hebb_model *m) {
     return;
   for (int i = 0; i < m->npops; i++) {
     hebb_pop *p = &m->pops[i];
+    if (p->target_times) {
+      for (uint32_t j = 0; j < p->size; j++)
+        free(p->target_times[j]);
+      free(p->target_times);
+      free(p->n_target_times);
+    }
     if (p->spike_times) {
       for (uint32_t j = 0; j < p->size; j++)
         free(p->spike_times[j]);
@@ -106,7 +112,7 @@ int hebb_model_set_dt(hebb_model *m, double dt_ms) {
   /* delays, spike times and recorder intervals were checked against the old dt */
   bool spike_times = false;
   for (int i = 0; i < m->npops; i++)
-    spike_times |= m->pops[i].spike_times != NULL;
+    spike_times |= m->pops[i].spike_times != NULL || m->pops[i].target_times != NULL;
   if (m->nprojs > 0 || m->nrecs > 0 || spike_times)
     return hebb__model_fail(m, HEBB_ESTATE, "dt",
                             "dt must be set before projections, recorders and spike "
@@ -413,6 +419,52 @@ int hebb_model_set_spike_times(hebb_model *m, int pop, uint32_t index, const dou
   return 0;
 }
 
+int hebb_model_set_target(hebb_model *m, int pop, uint32_t index, const double *times_ms, size_t n,
+                          double period_ms) {
+  if (bad_pop(m, pop))
+    return hebb__model_fail(m, HEBB_EINVAL, "", "no population %d", pop);
+  hebb_pop *p = &m->pops[pop];
+  if (p->desc->stimulus)
+    return hebb__model_fail(m, HEBB_EINVAL, "target",
+                            "'%s' is a stimulus; a target belongs to a population of neurons",
+                            p->name);
+  if (index >= p->size)
+    return hebb__model_fail(m, HEBB_ERANGE, "target", "neuron %u is beyond '%s' (size %u)", index,
+                            p->name, p->size);
+  double steps = period_ms / m->dt;
+  if (!(steps >= 1 - 1e-9) || fabs(steps - llround(steps)) > 1e-6 * steps ||
+      (p->target_times && period_ms != p->target_period_ms))
+    return hebb__model_fail(m, HEBB_ERANGE, "period",
+                            "the target's period %g ms must be a whole number of steps (dt = %g "
+                            "ms), the same for every neuron",
+                            period_ms, m->dt);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(times_ms[i]) || times_ms[i] < m->dt * 0.5 ||
+        times_ms[i] > period_ms + m->dt * 0.5)
+      return hebb__model_fail(m, HEBB_ERANGE, "spike_times",
+                              "target spike time %g ms of neuron %u is not within one step and "
+                              "the period (%g ms)",
+                              times_ms[i], index, period_ms);
+  if (!p->target_times) {
+    p->target_times = calloc(p->size, sizeof *p->target_times);
+    p->n_target_times = calloc(p->size, sizeof *p->n_target_times);
+    if (!p->target_times || !p->n_target_times)
+      return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  }
+  double *t = n ? malloc(n * sizeof *t) : NULL;
+  if (n && !t)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  if (n) {
+    memcpy(t, times_ms, n * sizeof *t);
+    qsort(t, n, sizeof *t, cmp_double);
+  }
+  free(p->target_times[index]);
+  p->target_times[index] = t;
+  p->n_target_times[index] = n;
+  p->target_period_ms = period_ms;
+  return 0;
+}
+
 /* The smallest and largest delay in steps that a delay distribution can give. */
 static int delay_range(const hebb_model *m, hebb_dist d, uint32_t *lo, uint32_t *hi) {
   double a, b;
@@ -613,7 +665,7 @@ int hebb__model_set_rule(hebb_model *m, int proj, const hebb_rule *r) {
   double wlo = w->kind == HEBB_DIST_CONSTANT || w->kind == HEBB_DIST_UNIFORM ? w->a
                : w->kind == HEBB_DIST_NORMAL_CLIPPED                         ? w->lo
                                                                              : -INFINITY;
-  if (!cond && wlo < 0)
+  if (!cond && wlo < 0 && !(r->flags & HEBB_RULE_SIGNED))
     return hebb__model_fail(m, HEBB_EINVAL, "weight",
                             "plastic weights live in [0, Wmax]: the weight of '%s' can be "
                             "negative (a normal weight needs normal_clipped with low >= 0)",
@@ -991,6 +1043,12 @@ uint64_t hebb_model_hash(const hebb_model *m) {
       h_u64(h, p->n_spike_times[j]);
       for (size_t k = 0; k < p->n_spike_times[j]; k++)
         h_f64(h, p->spike_times[j][k]);
+    }
+    h_f64(h, p->target_times ? p->target_period_ms : 0.0);
+    for (uint32_t j = 0; p->target_times && j < p->size; j++) {
+      h_u64(h, p->n_target_times[j]);
+      for (size_t k = 0; k < p->n_target_times[j]; k++)
+        h_f64(h, p->target_times[j][k]);
     }
   }
   h_u64(h, (uint64_t)m->nprojs);

@@ -28,6 +28,11 @@ typedef struct {
   /* spike_generator: per neuron, sorted times (ms) */
   double **spike_times;
   size_t *n_spike_times;
+  /* target spike trains (hebb_model_set_target): per neuron, sorted times (ms) in (0,
+   * target_period_ms], repeated with that period; NULL without a target */
+  double **target_times;
+  size_t *n_target_times;
+  double target_period_ms;
 } hebb_pop;
 
 typedef struct {

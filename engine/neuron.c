@@ -37,7 +37,7 @@ static const hebb_nm_option cond_exp_options[] = {{"integrator", "exp_euler|eule
                                                   {"precision", "double|single"}};
 
 static const hebb_nm_entry poisson_params[] = {
-    {"rate", "Hz", 0.0}, {"start", "ms", 0.0}, {"stop", "ms", INFINITY}};
+    {"rate", "Hz", 0.0}, {"start", "ms", 0.0}, {"stop", "ms", INFINITY}, {"period", "ms", 0.0}};
 static const hebb_nm_entry dc_params[] = {
     {"amplitude", "pA", 0.0}, {"start", "ms", 0.0}, {"stop", "ms", INFINITY}};
 
@@ -195,6 +195,15 @@ int hebb_nm_prepare(const hebb_nm_desc *d, const double *p, int integrator, doub
     k->exp_neg_lambda = exp(-p[POISSON_rate] * dt * 1e-3);
     k->start_step = (uint64_t)llround(p[POISSON_start] / dt);
     k->stop_step = isinf(p[POISSON_stop]) ? UINT64_MAX : (uint64_t)llround(p[POISSON_stop] / dt);
+    {
+      double ps = p[POISSON_period] / dt;
+      if (!(ps >= 0) || !isfinite(ps) || fabs(ps - llround(ps)) > 1e-6 * fmax(ps, 1.0)) {
+        snprintf(msg, msglen, "period must be 0 or a whole number of steps (dt = %g ms), got %g ms",
+                 dt, p[POISSON_period]);
+        return -1;
+      }
+      k->period_steps = (uint64_t)llround(ps);
+    }
     break;
   default:
     break;

@@ -89,7 +89,7 @@ enum {
   COND_V_th,
   COND_I_e
 };
-enum { POISSON_rate, POISSON_start, POISSON_stop };
+enum { POISSON_rate, POISSON_start, POISSON_stop, POISSON_period };
 enum { DC_amplitude, DC_start, DC_stop }; /* start, stop at the same indices as POISSON_ */
 enum { COND_INTEGRATOR_EXP_EULER = 0, COND_INTEGRATOR_EULER = 1 };
 
@@ -106,6 +106,7 @@ typedef struct {
   /* poisson */
   double exp_neg_lambda;
   uint64_t start_step, stop_step;
+  uint64_t period_steps; /* frozen noise: the draws of step n are those of n mod period; 0 */
 } hebb_nm_consts;
 
 /* Derives the kernel constants of a population; 0 or a negative error code if the

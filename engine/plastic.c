@@ -292,6 +292,22 @@ void hebb_plastic_period(hebb_plastic *pl, uint64_t step, float *syn_w) {
   all_neurons(pl, step, syn_w, pl->rule->on_period);
 }
 
+void hebb_plastic_step(hebb_plastic *pl, uint64_t step, float *syn_w, const double *v,
+                       const uint8_t *spk, const uint8_t *tgt) {
+  hebb_rule_ctx c = context(pl, step);
+  c.post_v = v;
+  c.post_spikes = spk;
+  c.post_target = tgt;
+  if (pl->rule->on_step_pre)
+    pl->rule->on_step_pre(&c, pl->ngroups);
+  for (uint32_t i = 0; i < pl->nneurons; i++) {
+    uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
+    hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
+    pl->rule->on_step(&c, &p);
+    pl->updates += b - a;
+  }
+}
+
 void hebb_plastic_phase_end(hebb_plastic *pl, uint64_t step, float *syn_w) {
   all_neurons(pl, step, syn_w, pl->rule->on_phase);
 }

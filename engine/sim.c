@@ -654,6 +654,39 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   return 0;
 }
 
+/* What on_step shows a rule of block B's neurons: their potentials, spikes and target
+ * spikes each step, and the target schedule as (phase step, neuron) events in step order. */
+static int step_buffers(const hebb_sim *s, partition *pt, block *b) {
+  if (b->rule_v)
+    return 0;
+  size_t n = b->n ? b->n : 1;
+  b->rule_v = calloc(n, sizeof *b->rule_v);
+  b->rule_spk = calloc(n, 1);
+  b->rule_tgt = calloc(n, 1);
+  if (!b->rule_v || !b->rule_spk || !b->rule_tgt)
+    return HEBB_ENOMEM;
+  const hebb_pop *mp = b->mp;
+  if (!mp->target_times)
+    return 0;
+  b->tg_period = (uint64_t)llround(mp->target_period_ms / s->m->dt);
+  size_t cnt = 0;
+  for (uint32_t l = 0; l < b->n; l++)
+    cnt += mp->n_target_times[part_gid(pt, s->P, b->l0 + l) - mp->gid0];
+  b->tg_ev = malloc((cnt ? cnt : 1) * sizeof *b->tg_ev);
+  if (!b->tg_ev)
+    return HEBB_ENOMEM;
+  for (uint32_t l = 0; l < b->n; l++) {
+    uint32_t idx = part_gid(pt, s->P, b->l0 + l) - mp->gid0;
+    for (size_t j = 0; j < mp->n_target_times[idx]; j++) {
+      /* a time t counts in the step that ends at t */
+      uint64_t st = (uint64_t)llround(mp->target_times[idx][j] / s->m->dt) - 1;
+      b->tg_ev[b->ntg++] = (st % b->tg_period) << 32 | l;
+    }
+  }
+  qsort(b->tg_ev, b->ntg, sizeof *b->tg_ev, cmp_u64);
+  return 0;
+}
+
 /* The plastic state of every plastic projection, and the per-step lists the hooks need. */
 static int build_plasticity(hebb_sim *s, partition *pt) {
   const hebb_model *m = s->m;
@@ -684,6 +717,8 @@ static int build_plasticity(hebb_sim *s, partition *pt) {
     }
     pt->proj_pl[p] = pt->npl - 1;
     pt->blk_plastic[blk] = true;
+    if (m->projs[p].rule->on_step && (rc = step_buffers(s, pt, &pt->blocks[blk])))
+      return rc;
     if (m->projs[p].mod_pop >= 0 && hebb__delay_steps(m->projs[p].mod_delay_ms, m->dt) < s->epoch) {
       snprintf(pt->msg, sizeof pt->msg,
                "projection '%s': the neuromodulator delay (%g ms) must be at least the "
@@ -749,6 +784,10 @@ static void free_partition(partition *pt) {
     free(b->sg_step);
     free(b->sg_n);
     free(b->sg_pos);
+    free(b->rule_v);
+    free(b->rule_spk);
+    free(b->rule_tgt);
+    free(b->tg_ev);
   }
   free(pt->blocks);
   free(pt->src_groups);
@@ -941,7 +980,8 @@ static void deliver_direct(hebb_sim *s, partition *pt, uint64_t n) {
     if (step < k->start_step || step >= k->stop_step)
       continue;
     hebb_rng r;
-    hebb_rng_init(&r, m->seed, hebb_stream(HEBB_STREAM_POISSON, d->gen_pop), d->gen_gid, step);
+    hebb_rng_init(&r, m->seed, hebb_stream(HEBB_STREAM_POISSON, d->gen_pop), d->gen_gid,
+                  k->period_steps ? step % k->period_steps : step);
     uint32_t cnt = hebb_rng_poisson(&r, k->exp_neg_lambda);
     if (!cnt)
       continue;
@@ -1025,7 +1065,7 @@ static void update(hebb_sim *s, partition *pt, uint64_t n) {
         for (uint32_t l = 0; l < b->n; l++) {
           hebb_rng r;
           uint32_t gid = (b->l0 + l) * P + (uint32_t)pt->id;
-          hebb_rng_init(&r, m->seed, stream, gid, n);
+          hebb_rng_init(&r, m->seed, stream, gid, b->k.period_steps ? n % b->k.period_steps : n);
           /* several spikes in one step are emitted as copies: multiplicity */
           for (uint32_t k = hebb_rng_poisson(&r, b->k.exp_neg_lambda); k > 0; k--) {
             emit_spike(pt, mp, out, n, gid);
@@ -1074,8 +1114,6 @@ static void record_state(hebb_sim *s, partition *pt, uint64_t n) {
   }
   (void)s;
 }
-
-static int cmp_u64(const void *a, const void *b);
 
 /* The critic of PL watches the spikes of epoch E: for a postsynaptic spike within the
  * window after the latest presynaptic one, a reward is queued after a drawn delay. Every
@@ -1158,6 +1196,52 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
   }
 }
 
+/* The per-step hooks of rules that have them (on_step), with their blocks' potentials,
+ * spikes and target spikes of step N. */
+static void step_rules(partition *pt, uint64_t n) {
+  bool any = false;
+  for (int k = 0; k < pt->npl && !any; k++)
+    any = pt->pl[k].rule->on_step && pt->pl[k].hooks;
+  if (!any)
+    return;
+  for (int i = 0; i < pt->nblocks; i++) {
+    block *b = &pt->blocks[i];
+    if (!b->rule_v)
+      continue;
+    int var = hebb_nm_state_index(b->mp->desc, "V_m");
+    double shift = state_offset(b, var);
+    for (uint32_t l = 0; l < b->n; l++)
+      b->rule_v[l] = hebb_nm_state_get(&b->st, var, l) + shift;
+    memset(b->rule_spk, 0, b->n);
+    if (b->tg_ev) {
+      memset(b->rule_tgt, 0, b->n);
+      uint64_t phase = n % b->tg_period;
+      if (phase == 0 || b->tg_pos > b->ntg)
+        b->tg_pos = 0;
+      /* after a restore the cursor starts anywhere: skip what lies before this phase */
+      while (b->tg_pos < b->ntg && b->tg_ev[b->tg_pos] >> 32 < phase)
+        b->tg_pos++;
+      while (b->tg_pos < b->ntg && b->tg_ev[b->tg_pos] >> 32 == phase) {
+        uint32_t l = (uint32_t)b->tg_ev[b->tg_pos++];
+        if (b->rule_tgt[l] < UINT8_MAX)
+          b->rule_tgt[l]++;
+      }
+    }
+  }
+  for (size_t e = 0; e < pt->npost; e++) {
+    block *b = &pt->blocks[pt->post_blk[e]];
+    if (b->rule_spk && b->rule_spk[pt->post_idx[e]] < UINT8_MAX)
+      b->rule_spk[pt->post_idx[e]]++;
+  }
+  for (int k = 0; k < pt->npl; k++) {
+    hebb_plastic *pl = &pt->pl[k];
+    if (!pl->rule->on_step || !pl->hooks)
+      continue;
+    block *b = &pt->blocks[pl->blk];
+    hebb_plastic_step(pl, n, pt->syn_w, b->rule_v, b->rule_spk, b->tg_ev ? b->rule_tgt : NULL);
+  }
+}
+
 /* The rule hooks of a step (MODELS.md section 0): on_pre for every arrival in delivery
  * order, on_post for every postsynaptic spike, then the traces take this step's spikes. */
 static void plasticity(partition *pt, uint64_t n) {
@@ -1186,6 +1270,7 @@ static void plasticity(partition *pt, uint64_t n) {
     for (int k = 0; k < pt->npl; k++)
       if (pt->pl[k].blk == pt->post_blk[e])
         hebb_plastic_count_post(&pt->pl[k], n, pt->post_idx[e]);
+  step_rules(pt, n);
   pt->narrivals = 0;
   pt->npost = 0;
   for (int k = 0; k < pt->npl; k++) {

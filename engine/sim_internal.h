@@ -70,6 +70,14 @@ typedef struct {
   uint64_t **sg_step; /* spike_generator: production steps per neuron */
   uint32_t *sg_n, *sg_pos;
   uint64_t spikes;
+  /* for rules with on_step (sim.c: step_rules): per neuron this step, the membrane potential
+   * (absolute mV), own spikes, target spikes; and the target schedule (phase step, neuron)
+   * sorted, with its cursor */
+  double *rule_v;
+  uint8_t *rule_spk, *rule_tgt;
+  uint64_t *tg_ev; /* phase step << 32 | block-local neuron */
+  size_t ntg, tg_pos;
+  uint64_t tg_period;
 } block;
 
 /* A state recorder's share on one partition. */

@@ -192,6 +192,13 @@ int hebb_model_set_initial(hebb_model *m, int pop, const char *var, hebb_dist va
 int hebb_model_set_spike_times(hebb_model *m, int pop, uint32_t index, const double *times_ms,
                                size_t n);
 
+/* A target spike train for neuron INDEX of population POP, for learning rules that train
+ * spike trains (superspike): spike times (ms) in (0, PERIOD_MS], repeated every PERIOD_MS
+ * (the same period for every neuron of POP; a whole number of steps). The times are copied
+ * and sorted; a target time t counts in the step that ends at t (mod the period). */
+int hebb_model_set_target(hebb_model *m, int pop, uint32_t index, const double *times_ms, size_t n,
+                          double period_ms);
+
 /* Adds a projection; stores its id. Checks it against the populations and dt. */
 int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, int *proj_id);
 int hebb_model_projection_count(const hebb_model *m);
@@ -415,6 +422,15 @@ int hebb_output_print_weights(const char *dir, const char *proj, FILE *out, char
                               size_t errlen);
 /* Prints DIR/state.bin as "population<TAB>index<TAB>variable<TAB>time_ms<TAB>value". */
 int hebb_output_print_state(const char *dir, FILE *out, char *err, size_t errlen);
+/* Reads the spikes of population POP (by name) from DIR/spikes.bin into a new array in file
+ * order (by step, then index; the caller frees it with free()). Their pop field is POP's
+ * number in the file (model order: populations, then stimuli). Stores the population's size
+ * in *POP_SIZE and the run's time step in *DT_MS (a spike's time is step * dt); either may be
+ * NULL. A population that was not recorded reads as one without spikes. Returns HEBB_ENOENT
+ * when the run has no population POP, HEBB_EPARSE when the file cannot be read or is damaged,
+ * HEBB_ENOMEM; ERR then says what, naming the file. On failure *SPIKES is NULL and *N 0. */
+int hebb_output_read_spikes(const char *dir, const char *pop, hebb_spike **spikes, size_t *n,
+                            uint32_t *pop_size, double *dt_ms, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Checkpoints (docs/checkpoint-format.md)                                                   */
@@ -455,6 +471,32 @@ const char *hebb_checkpoint_section_name(uint32_t type);
  * changing nothing, when a file is missing, shorter than POS, or has another header. */
 int hebb_output_resume(hebb_output **out, const char *dir, const hebb_model *m,
                        const hebb_output_pos *pos, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Spike train distances                                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+/* The squared van Rossum distance (van Rossum 2001) between the spike trains U[0..n) and
+ * V[0..m) (times in ms, each sorted ascending; equal times allowed; NULL for an empty train):
+ *   D^2 = (1/tau) integral over all t of (f(t) - g(t))^2,
+ * f and g the trains filtered by the causal kernel e^{-t/tau} (MODELS.md section 3). So a
+ * spike many tau away from every other spike adds 1/2, two single spikes a time d apart give
+ * 1 - e^{-|d|/tau}, D^2(u, u) is exactly 0, and two empty trains give 0. Computed in O(n + m)
+ * by one merge of the trains, as a sum of non-negative terms: it keeps its relative accuracy
+ * (1e-14 in the tests) even for nearly equal trains, where the pairwise closed form cancels.
+ * Returns NaN when TAU_MS is not positive and finite, a time is not finite, or a train is not
+ * sorted. A loss 1/2 integral (f - g)^2 dt, as SuperSpike's with this kernel, is TAU_MS/2
+ * times D^2. */
+double hebb_van_rossum(const double *u, size_t n, const double *v, size_t m, double tau_ms);
+/* The same for the spikes of U and V in [T0_MS, T1_MS) only, as separate trains: spikes
+ * before T0_MS are ignored (their kernels do not reach into the window), and the kernels of
+ * the spikes in the window are followed past T1_MS to their end, so that a missing spike
+ * late in the window costs the full 1/2. This is the loss of one pattern period of length
+ * T1_MS - T0_MS, independent of the periods before; the distances of consecutive windows do
+ * not add up to the whole trains' distance (cross terms between windows, e^{-T/tau} small
+ * when the period T is long against tau). NaN also when T0_MS > T1_MS or either is NaN. */
+double hebb_van_rossum_window(const double *u, size_t n, const double *v, size_t m, double t0_ms,
+                              double t1_ms, double tau_ms);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ckpt.h"
+#include "cli_vanrossum.h"
 #include "hebb.h"
 #include "units.h"
 
@@ -47,6 +48,10 @@ static const char main_usage[] =
     "  weights DIR [--projection NAME]\n"
     "                             print recorded weights as projection<TAB>time_ms<TAB>\n"
     "                             source_index<TAB>target_index<TAB>weight\n"
+    "  vanrossum DIR --population P --target FILE [--tau T] [--window T]\n"
+    "                             print the van Rossum distance D^2 between P's recorded\n"
+    "                             spikes and target trains, per neuron and window, as\n"
+    "                             neuron<TAB>window_start_ms<TAB>distance and a total line\n"
     "  inspect CKPT               print a checkpoint's header and sections, and check them\n"
     "  verify CKPT [MODEL.yaml]   check a checkpoint (and that it belongs to MODEL); the\n"
     "                             answer is the exit code\n"
@@ -839,6 +844,8 @@ int main(int argc, char **argv) {
     return cmd_rules(argc - 1, argv + 1);
   if (strcmp(cmd, "weights") == 0)
     return cmd_weights(argc - 1, argv + 1);
+  if (strcmp(cmd, "vanrossum") == 0)
+    return hebb__cli_vanrossum(argc - 1, argv + 1);
   if (strcmp(cmd, "inspect") == 0)
     return cmd_inspect(argc - 1, argv + 1);
   if (strcmp(cmd, "verify") == 0)

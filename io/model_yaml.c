@@ -927,6 +927,11 @@ typedef struct {
   size_t ninits;
   times_item *times;
   size_t ntimes;
+  /* target spike trains (target: {spike_times, period}); target_node NULL without */
+  yaml_node_t *target_node;
+  times_item *target;
+  size_t ntarget;
+  double target_period;
   int id; /* builder id; -1 when adding it failed */
 } pop_entry;
 
@@ -1038,6 +1043,9 @@ static void ir_free(ir_t *ir) {
     for (size_t j = 0; j < p->ntimes; j++)
       free(p->times[j].t);
     free(p->times);
+    for (size_t j = 0; j < p->ntarget; j++)
+      free(p->target[j].t);
+    free(p->target);
   }
   free(ir->pops);
   for (size_t i = 0; i < ir->nprojs; i++) {
@@ -1124,7 +1132,7 @@ static void read_simulation(ir_t *ir, yaml_node_t *node) {
 /* Phase 1: populations and stimuli                                                          */
 /* ---------------------------------------------------------------------------------------- */
 
-enum { PK_NAME, PK_SIZE, PK_MODEL, PK_PARAMS, PK_INITIAL, PK_SPIKE_TIMES, PK_COUNT };
+enum { PK_NAME, PK_SIZE, PK_MODEL, PK_PARAMS, PK_INITIAL, PK_SPIKE_TIMES, PK_TARGET, PK_COUNT };
 
 static const key_spec POP_KEYS[PK_COUNT] = {
     [PK_NAME] = {"name", true, "a name made of letters, digits and '_'"},
@@ -1133,6 +1141,13 @@ static const key_spec POP_KEYS[PK_COUNT] = {
     [PK_PARAMS] = {"params", false, "a mapping of parameter names to values"},
     [PK_INITIAL] = {"initial", false, "a mapping of state variables to values"},
     [PK_SPIKE_TIMES] = {"spike_times", false, "one list of spike times per neuron"},
+    [PK_TARGET] = {"target", false, "{spike_times: one list per neuron, period: TIME}"},
+};
+
+enum { TGK_SPIKE_TIMES, TGK_PERIOD, TGK_COUNT };
+static const key_spec TARGET_KEYS[TGK_COUNT] = {
+    [TGK_SPIKE_TIMES] = {"spike_times", true, "one list of target spike times per neuron"},
+    [TGK_PERIOD] = {"period", true, "a time: the target repeats with this period"},
 };
 
 /* Reads the params mapping of entry P (whose model is known): each key must be a parameter
@@ -1304,8 +1319,10 @@ static void read_initial(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *
   free(seen);
 }
 
-/* Reads spike_times of a spike_generator entry P: one list of times per neuron. */
-static void read_spike_times(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *what) {
+/* Reads spike_times of entry P (a spike_generator's, or its target's): one list of times
+ * per neuron, into *OUT (*NOUT lists). */
+static void read_spike_times(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *what,
+                             times_item **out, size_t *nout) {
   ctx_t *c = ir->c;
   size_t n;
   if (!need_sequence(c, node, "spike_times", "one list of times per neuron, such as [[1 ms], []]",
@@ -1316,12 +1333,12 @@ static void read_spike_times(ir_t *ir, pop_entry *p, yaml_node_t *node, const ch
            "spike_times of %s has %zu list%s but size is %u; expected one list of "
            "times per neuron (%u lists)",
            what, n, n == 1 ? "" : "s", (unsigned)p->size, (unsigned)p->size);
-  p->times = xcalloc(c, n, sizeof *p->times);
-  if (n > 0 && p->times == NULL)
+  *out = xcalloc(c, n, sizeof **out);
+  if (n > 0 && *out == NULL)
     return;
   for (size_t i = 0; i < n; i++) {
     yaml_node_t *list = seq_item(c, node, i);
-    times_item *t = &p->times[p->ntimes++];
+    times_item *t = &(*out)[(*nout)++];
     t->node = list;
     size_t m;
     char field[64];
@@ -1344,6 +1361,22 @@ static void read_spike_times(ir_t *ir, pop_entry *p, yaml_node_t *node, const ch
         report(c, tn, "invalid spike time %zu of neuron %zu: %s", j, i, err);
     }
   }
+}
+
+/* Reads target of population P: {spike_times: one list per neuron, period: TIME}. */
+static void read_target(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *what) {
+  ctx_t *c = ir->c;
+  char twhat[224];
+  snprintf(twhat, sizeof twhat, "the target of %s", what);
+  yaml_node_t *keys[TGK_COUNT], *vals[TGK_COUNT];
+  if (!read_mapping(c, node, TARGET_KEYS, TGK_COUNT, twhat, false, keys, vals))
+    return;
+  bool ok = vals[TGK_PERIOD] != NULL &&
+            read_quantity(c, vals[TGK_PERIOD], HEBB_DIM_TIME, "target period", &p->target_period);
+  if (vals[TGK_SPIKE_TIMES] != NULL)
+    read_spike_times(ir, p, vals[TGK_SPIKE_TIMES], twhat, &p->target, &p->ntarget);
+  if (ok && vals[TGK_SPIKE_TIMES] != NULL)
+    p->target_node = node;
 }
 
 /* Reads one entry of populations (STIMULUS false) or stimuli (true) into ir->pops. */
@@ -1426,7 +1459,12 @@ static void read_population(ir_t *ir, yaml_node_t *node, size_t index, bool stim
            "spike_times: one list of times per neuron",
            what);
   else if (vals[PK_SPIKE_TIMES] != NULL && is_sg)
-    read_spike_times(ir, p, vals[PK_SPIKE_TIMES], what);
+    read_spike_times(ir, p, vals[PK_SPIKE_TIMES], what, &p->times, &p->ntimes);
+  if (vals[PK_TARGET] != NULL && stimulus)
+    report(c, keys[PK_TARGET],
+           "target is not allowed for a stimulus; expected it only in a population of neurons");
+  else if (vals[PK_TARGET] != NULL)
+    read_target(ir, p, vals[PK_TARGET], what);
 }
 
 /* Reads the populations (STIMULUS false) or stimuli (true) section. */
@@ -2491,6 +2529,20 @@ static void build_population(ir_t *ir, hebb_model *m, pop_entry *p) {
     if (rc != 0)
       builder_error(ir, m, rc, NULL, p->times[i].node);
   }
+  if (p->target_node != NULL && p->ntarget != p->size)
+    report(ir->c, p->target_node,
+           "the target of population '%s' has %zu list%s of spike times but the population "
+           "has %u neurons; expected one list per neuron",
+           p->name, p->ntarget, p->ntarget == 1 ? "" : "s", (unsigned)p->size);
+  else
+    for (size_t i = 0; p->target_node != NULL && i < p->ntarget; i++) {
+      rc = hebb_model_set_target(m, p->id, (uint32_t)i, p->target[i].t, p->target[i].n,
+                                 p->target_period);
+      if (rc != 0) {
+        builder_error(ir, m, rc, p->target_node, p->target[i].node);
+        break;
+      }
+    }
 }
 
 /* Reports a failure of the plasticity builder calls of projection J at the key the builder

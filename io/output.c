@@ -616,6 +616,74 @@ int hebb_output_print_spikes(const char *dir, FILE *out, char *err, size_t errle
   return rc;
 }
 
+int hebb_output_read_spikes(const char *dir, const char *pop, hebb_spike **spikes, size_t *n,
+                            uint32_t *pop_size, double *dt_ms, char *err, size_t errlen) {
+  *spikes = NULL;
+  *n = 0;
+  header h;
+  FILE *f = open_output(dir, "spikes.bin", SPIKES_MAGIC, false, &h, err, errlen);
+  if (!f)
+    return HEBB_EPARSE;
+  uint32_t want = h.npops;
+  for (uint32_t i = 0; i < h.npops && want == h.npops; i++)
+    if (strcmp(h.names[i], pop) == 0)
+      want = i;
+  int rc = 0;
+  if (want == h.npops) {
+    /* name the populations there are: the usual mistake is a misspelt one */
+    char list[256] = "";
+    size_t len = 0;
+    for (uint32_t i = 0; i < h.npops && len < sizeof list; i++)
+      len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", h.names[i]);
+    fail(err, errlen, "%s/spikes.bin: no population '%s' in this run (it has: %s)", dir, pop,
+         h.npops ? list : "none");
+    rc = HEBB_ENOENT;
+  }
+  hebb_spike *sp = NULL;
+  size_t count = 0, cap = 0, got = 0;
+  unsigned char rec[SPIKE_RECORD_BYTES];
+  while (!rc && (got = fread(rec, 1, sizeof rec, f)) == sizeof rec) {
+    hebb_spike s = {get_u64(rec), get_u32(rec + 8), get_u32(rec + 12)};
+    if (s.pop >= h.npops || s.index >= h.sizes[s.pop]) {
+      fail(err, errlen, "%s/spikes.bin: record names population %u index %u, not in the header",
+           dir, s.pop, s.index);
+      rc = HEBB_EPARSE;
+      break;
+    }
+    if (s.pop != want)
+      continue;
+    if (count == cap) {
+      size_t ncap = cap ? 2 * cap : 1024;
+      hebb_spike *grown = ncap > SIZE_MAX / sizeof *sp ? NULL : realloc(sp, ncap * sizeof *sp);
+      if (!grown) {
+        fail(err, errlen, "out of memory");
+        rc = HEBB_ENOMEM;
+        break;
+      }
+      sp = grown;
+      cap = ncap;
+    }
+    sp[count++] = s;
+  }
+  if (!rc && got != 0) {
+    fail(err, errlen, "%s/spikes.bin: truncated record at the end (%zu bytes)", dir, got);
+    rc = HEBB_EPARSE;
+  }
+  if (!rc) {
+    if (pop_size)
+      *pop_size = h.sizes[want];
+    if (dt_ms)
+      *dt_ms = h.dt;
+    *spikes = sp;
+    *n = count;
+  } else {
+    free(sp);
+  }
+  fclose(f);
+  header_free(&h);
+  return rc;
+}
+
 int hebb_output_print_state(const char *dir, FILE *out, char *err, size_t errlen) {
   header h;
   FILE *f = open_output(dir, "state.bin", STATE_MAGIC, true, &h, err, errlen);

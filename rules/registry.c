@@ -30,11 +30,12 @@ extern const hebb_rule hebb_rule_zenke2015;
 extern const hebb_rule hebb_rule_stdp_triplet;
 extern const hebb_rule hebb_rule_oja;
 extern const hebb_rule hebb_rule_bcm;
+extern const hebb_rule hebb_rule_superspike;
 
 static const hebb_rule *const builtin[] = {
     &hebb_rule_stdp,      &hebb_rule_vogels_istdp, &hebb_rule_synaptic_scaling,
     &hebb_rule_zenke2015, &hebb_rule_stdp_triplet, &hebb_rule_stdp_dopamine,
-    &hebb_rule_oja,       &hebb_rule_bcm};
+    &hebb_rule_oja,       &hebb_rule_bcm,          &hebb_rule_superspike};
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
 /* Rules loaded from plugins, in load order, after the built-in ones. */
@@ -226,6 +227,8 @@ static int descriptors_ok(const hebb_rule *r, char *why, size_t len) {
     return fail(why, len, HEBB_EINVAL,
                 "a trace names a parameter or option it does not have (or an option of more "
                 "than 4 values)");
+  if (r->on_step_pre && !r->on_step)
+    return fail(why, len, HEBB_EINVAL, "it has on_step_pre but no on_step");
   if (r->on_period && (r->period_param < 0 || (uint32_t)r->period_param >= r->nparams))
     return fail(why, len, HEBB_EINVAL, "it has on_period but period_param is not a parameter");
   return 0;

@@ -124,6 +124,13 @@ typedef struct {
   /* 1 while the projection's learning schedule lets weights change in this step, 0 in a
    * frozen phase (only rules with on_phase are called then) */
   int learning;
+  /* For on_step only, per target neuron (block-local index), at the end of this step: the
+   * membrane potential (mV, absolute), the neuron's own spikes in this step, and the spikes
+   * of its target train in this step (post_target NULL when the population has no target,
+   * hebb_model_set_target) */
+  const double *post_v;
+  const uint8_t *post_spikes;
+  const uint8_t *post_target;
 } hebb_rule_ctx;
 
 /* The synapses reached by one presynaptic spike: one source, one delay, consecutive in
@@ -204,7 +211,20 @@ typedef struct hebb_rule {
    * (a scheme, say): only those are allocated, and syn[s] is NULL for the others. NULL:
    * all nsyn. */
   uint32_t (*syn_used)(const double *p, const int *opt);
+  /* Optional, for rules that integrate every step (gradient-based learning such as
+   * superspike): at the end of every step, after the traces took the step's spikes (a trace
+   * read at c->step includes them), on_step_pre once for the projection (c->pre_state and
+   * the presynaptic traces of all NGROUPS groups), then on_step for every neuron of the
+   * target population, with c->post_v, c->post_spikes and c->post_target. Both run in
+   * frozen phases too if the rule has on_phase; otherwise they are skipped then. */
+  void (*on_step_pre)(const hebb_rule_ctx *c, uint32_t ngroups);
+  void (*on_step)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
+  /* HEBB_RULE_SIGNED: weights may be negative (the rule bounds them to [-Wmax, Wmax], say);
+   * the projection's receptor stays the one its initial weights chose. */
+  uint32_t flags;
 } hebb_rule;
+
+#define HEBB_RULE_SIGNED 1u
 
 #ifdef __cplusplus
 }
