@@ -17,18 +17,22 @@
  * (source gid, projection, delay) whatever the partitioning. Each neuron therefore sums its
  * inputs in the same order on any number of threads.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* syscall(SYS_perf_event_open) */
 #include "rng.h"
 #include "sim_internal.h"
 
+#include <linux/perf_event.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
-static const char *const phase_names[PH_COUNT] = {"deliver",      "update", "exchange",
-                                                  "barrier_wait", "record", "plasticity"};
+static const char *const phase_names[PH_COUNT] = {
+    "deliver", "update", "exchange", "barrier_wait", "record", "plasticity", "checkpoint"};
 
 static double now_s(void) {
   struct timespec ts;
@@ -846,7 +850,7 @@ static int pin_thread(hwloc_topology_t topo, int tid) {
 }
 
 hebb_sim_options hebb_sim_options_default(void) {
-  hebb_sim_options o = {0, true};
+  hebb_sim_options o = {0, true, false};
   return o;
 }
 
@@ -879,6 +883,7 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
   s->m = m;
   s->P = P;
   s->pin = o.pin;
+  s->hw_counters = o.hw_counters;
   s->parts = calloc((size_t)P, sizeof *s->parts);
   if (!s->parts) {
     hebb_sim_free(s);
@@ -1316,39 +1321,93 @@ static void record_weights(hebb_sim *s, partition *pt, uint64_t n) {
   }
 }
 
+/* ---- phase accounting and hardware counters ------------------------------------------ */
+
+/* Opens cycles, instructions and cache misses of the calling thread as one group; -1 where
+ * the kernel or the machine does not allow it (then the profile has no counters). */
+static int hw_open(void) {
+  static const uint64_t cfg[HW_COUNT] = {PERF_COUNT_HW_CPU_CYCLES, PERF_COUNT_HW_INSTRUCTIONS,
+                                         PERF_COUNT_HW_CACHE_MISSES};
+  int leader = -1;
+  for (int i = 0; i < HW_COUNT; i++) {
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    a.type = PERF_TYPE_HARDWARE;
+    a.config = cfg[i];
+    a.exclude_kernel = 1;
+    a.exclude_hv = 1;
+    a.read_format = PERF_FORMAT_GROUP;
+    a.disabled = i == 0;
+    int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, leader, 0);
+    if (fd < 0) {
+      if (leader >= 0)
+        close(leader); /* members go with their leader */
+      return -1;
+    }
+    if (i == 0)
+      leader = fd;
+  }
+  ioctl(leader, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP);
+  ioctl(leader, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+  return leader;
+}
+
+static bool hw_read(int fd, uint64_t v[HW_COUNT]) {
+  uint64_t buf[1 + HW_COUNT];
+  if (read(fd, buf, sizeof buf) != (ssize_t)sizeof buf || buf[0] != HW_COUNT)
+    return false;
+  memcpy(v, buf + 1, sizeof(uint64_t) * HW_COUNT);
+  return true;
+}
+
+/* Ends a stretch of phase PH: its wall time and, when counted, its hardware counts. */
+static inline void mark(partition *pt, int ph) {
+  double t = now_s();
+  pt->phase[ph] += t - pt->mark_t;
+  pt->mark_t = t;
+  uint64_t v[HW_COUNT];
+  if (pt->hw_fd >= 0 && hw_read(pt->hw_fd, v))
+    for (int i = 0; i < HW_COUNT; i++) {
+      pt->hw[ph][i] += v[i] - pt->hw_last[i];
+      pt->hw_last[i] = v[i];
+    }
+}
+
 static void run_partition(hebb_sim *s, partition *pt, uint64_t from, uint64_t to) {
   const uint32_t E = s->epoch;
-  double t = now_s();
+  pt->hw_fd = s->hw_counters ? hw_open() : -1;
+  if (pt->hw_fd >= 0)
+    hw_read(pt->hw_fd, pt->hw_last);
+  else if (s->hw_counters)
+    pt->hw_missing = true;
+  pt->mark_t = now_s();
   for (uint64_t n = from; n < to; n++) {
     if (n % E == 0)
       pt->out[(n / E) & 1].n = 0; /* everyone read it during the previous epoch's exchange */
     deliver(pt, n);
     if (pt->ndin)
       deliver_direct(s, pt, n);
-    double t1 = now_s();
-    pt->phase[PH_DELIVER] += t1 - t;
+    mark(pt, PH_DELIVER);
     update(s, pt, n);
-    double t2 = now_s();
-    pt->phase[PH_UPDATE] += t2 - t1;
+    mark(pt, PH_UPDATE);
     if (pt->npl) {
       plasticity(pt, n);
-      double t3 = now_s();
-      pt->phase[PH_PLASTICITY] += t3 - t2;
-      t2 = t3;
+      mark(pt, PH_PLASTICITY);
     }
     record_state(s, pt, n);
     record_weights(s, pt, n);
-    t = now_s();
-    pt->phase[PH_RECORD] += t - t2;
+    mark(pt, PH_RECORD);
     if ((n + 1) % E == 0) {
 #pragma omp barrier
-      double t3 = now_s();
-      pt->phase[PH_BARRIER] += t3 - t;
+      mark(pt, PH_BARRIER);
       exchange(s, pt, n / E);
-      t = now_s();
-      pt->phase[PH_EXCHANGE] += t - t3;
+      mark(pt, PH_EXCHANGE);
     }
   }
+  if (pt->hw_fd >= 0)
+    close(pt->hw_fd);
+  pt->hw_fd = -1;
 }
 
 int hebb_sim_run_until(hebb_sim *s, double t_ms) {
@@ -1526,6 +1585,55 @@ uint64_t hebb_sim_population_spikes(const hebb_sim *s, int pop) {
   for (int p = 0; p < s->P; p++)
     n += s->parts[p].blocks[pop].spikes;
   return n;
+}
+
+int hebb_sim_partition_profile(const hebb_sim *s, int p, hebb_partition_profile *out) {
+  if (p < 0 || p >= s->P)
+    return HEBB_ERANGE;
+  const partition *pt = &s->parts[p];
+  memset(out, 0, sizeof *out);
+  for (int k = 0; k < PH_COUNT; k++)
+    out->phase_s[k] = pt->phase[k];
+  for (int i = 0; i < pt->nblocks; i++)
+    out->spikes += pt->blocks[i].spikes;
+  out->synaptic_events = pt->syn_events;
+  out->queue_events = pt->q.pushed;
+  for (int k = 0; k < pt->npl; k++)
+    out->plastic_updates += pt->pl[k].updates;
+  out->hw_requested = s->hw_counters;
+  out->hw = s->hw_counters && !pt->hw_missing;
+  for (int k = 0; k < PH_COUNT && out->hw; k++) {
+    out->cycles[k] = pt->hw[k][HW_CYCLES];
+    out->instructions[k] = pt->hw[k][HW_INSTRUCTIONS];
+    out->cache_misses[k] = pt->hw[k][HW_CACHE_MISSES];
+  }
+  return 0;
+}
+
+int hebb_sim_memory(const hebb_sim *s, hebb_memory *mem) {
+  memset(mem, 0, sizeof *mem);
+  const uint64_t N = s->m->total_neurons;
+  for (int p = 0; p < s->P; p++) {
+    const partition *pt = &s->parts[p];
+    uint64_t ng = pt->ngroups;
+    mem->targets += pt->nsyn * sizeof(uint32_t);
+    mem->weights += pt->nsyn * sizeof(float);
+    mem->delays += ng * sizeof(uint16_t);
+    /* source -> groups, group starts, target block, projection, source, plastic index,
+     * receptor */
+    mem->indices += (N + 1) * sizeof(uint32_t) +
+                    ng * (2 * sizeof(uint32_t) + 2 * sizeof(uint16_t) + sizeof(uint32_t) + 1);
+    for (int k = 0; k < pt->npl; k++)
+      mem->rule_state += hebb_plastic_bytes(&pt->pl[k], pt->nsyn);
+    mem->queues += hebb_queue_bytes(&pt->q);
+    for (int i = 0; i < pt->nblocks; i++) {
+      const block *b = &pt->blocks[i];
+      mem->neuron_state += (uint64_t)b->n * 7 * (b->st.single ? sizeof(float) : sizeof(double));
+    }
+  }
+  mem->total = mem->indices + mem->weights + mem->delays + mem->targets + mem->rule_state +
+               mem->queues + mem->neuron_state;
+  return 0;
 }
 
 int hebb_sim_partition_phases(const hebb_sim *s, double *out, size_t n) {

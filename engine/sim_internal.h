@@ -12,7 +12,20 @@
 
 #include <hwloc.h>
 
-enum { PH_DELIVER, PH_UPDATE, PH_EXCHANGE, PH_BARRIER, PH_RECORD, PH_PLASTICITY, PH_COUNT };
+enum {
+  PH_DELIVER,
+  PH_UPDATE,
+  PH_EXCHANGE,
+  PH_BARRIER,
+  PH_RECORD,
+  PH_PLASTICITY,
+  PH_CHECKPOINT,
+  PH_COUNT
+};
+
+/* Hardware counters of a partition's thread (perf_event_open), read at every phase
+ * boundary while a run profiles them: cycles, instructions, cache misses. */
+enum { HW_CYCLES, HW_INSTRUCTIONS, HW_CACHE_MISSES, HW_COUNT };
 
 typedef struct {
   uint64_t step; /* the step during which the spike was produced */
@@ -132,6 +145,11 @@ typedef struct {
   uint64_t *dc_change;
   size_t ndc_change, dc_pos;
   double phase[PH_COUNT];
+  double mark_t;                   /* time of the last phase boundary */
+  int hw_fd;                       /* perf event group leader, -1: none */
+  uint64_t hw_last[HW_COUNT];      /* counter values at the last boundary */
+  uint64_t hw[PH_COUNT][HW_COUNT]; /* counts per phase */
+  bool hw_missing;                 /* counters could not be opened in some run */
   uint64_t syn_events;
   int core;
   int rc;
@@ -148,6 +166,7 @@ struct hebb_sim {
   partition *parts;
   hwloc_topology_t topo;
   bool pin;
+  bool hw_counters; /* measure hardware counters per phase (hebb_sim_options) */
   double build_wall_s, sim_wall_s;
   int failed;
 };

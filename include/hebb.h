@@ -301,8 +301,10 @@ int hebb_model_load_string(const char *yaml, size_t len, const char *name, hebb_
 typedef struct hebb_sim hebb_sim;
 
 typedef struct {
-  int threads; /* partitions and worker threads; 0 = the model's value, else all cores */
-  bool pin;    /* pin each worker thread to its own core (hwloc) */
+  int threads;      /* partitions and worker threads; 0 = the model's value, else all cores */
+  bool pin;         /* pin each worker thread to its own core (hwloc) */
+  bool hw_counters; /* count cycles, instructions and cache misses per phase and partition
+                       (perf_event_open; absent where the kernel does not allow it) */
 } hebb_sim_options;
 
 hebb_sim_options hebb_sim_options_default(void);
@@ -367,7 +369,7 @@ int hebb_sim_take_weights(hebb_sim *s, hebb_synapse **syn, size_t *n);
 int hebb_sim_get_state(const hebb_sim *s, int pop, uint32_t index, const char *var, double *value);
 
 /* Counters and timers of the run so far. */
-#define HEBB_PHASES 6
+#define HEBB_PHASES 7
 typedef struct {
   double build_wall_s;
   double sim_wall_s;
@@ -379,13 +381,44 @@ typedef struct {
   uint64_t queue_events;       /* events pushed through the calendar queues */
   uint64_t plastic_updates;    /* synapses visited by plasticity hooks */
   double phase_s[HEBB_PHASES]; /* summed over partitions: deliver, update, exchange,
-                                  barrier_wait, record, plasticity (hebb_phase_name) */
+                                  barrier_wait, record, plasticity, checkpoint
+                                  (hebb_phase_name) */
 } hebb_stats;
 
 int hebb_sim_stats(const hebb_sim *s, hebb_stats *st);
 const char *hebb_phase_name(int phase);
 /* Spikes emitted so far by population POP. */
 uint64_t hebb_sim_population_spikes(const hebb_sim *s, int pop);
+/* The profile of partition P: time per phase, counts, and (hw true) hardware counters per
+ * phase, measured when the simulation was built with hw_counters and the kernel allowed it
+ * on every run of that partition. */
+typedef struct {
+  double phase_s[HEBB_PHASES];
+  uint64_t spikes, synaptic_events, plastic_updates, queue_events;
+  bool hw_requested; /* the simulation was built with hw_counters */
+  bool hw;           /* ... and the counters could be opened on every run */
+  uint64_t cycles[HEBB_PHASES], instructions[HEBB_PHASES], cache_misses[HEBB_PHASES];
+} hebb_partition_profile;
+int hebb_sim_partition_profile(const hebb_sim *s, int p, hebb_partition_profile *out);
+
+/* The profile of the run so far as a table (hebb run --profile; docs in README.md). */
+int hebb_profile_print(const hebb_sim *s, FILE *f);
+/* The same as a summary.json member (",\n  \"profile\": {...}", for hebb_output_finish's
+ * EXTRA); NULL when out of memory; the caller frees it. */
+char *hebb_profile_json(const hebb_sim *s);
+
+/* Memory of the network by component, bytes, over all partitions. */
+typedef struct {
+  uint64_t indices;      /* source -> groups, group tables */
+  uint64_t weights;      /* a float per synapse */
+  uint64_t delays;       /* per group */
+  uint64_t targets;      /* a 32-bit target index per synapse */
+  uint64_t rule_state;   /* traces, per-synapse rule variables, postsynaptic index */
+  uint64_t queues;       /* event queues */
+  uint64_t neuron_state; /* state variables and input accumulators */
+  uint64_t total;
+} hebb_memory;
+int hebb_sim_memory(const hebb_sim *s, hebb_memory *mem);
 /* Per-partition phase times (seconds), HEBB_PHASES * threads values, partition-major. */
 int hebb_sim_partition_phases(const hebb_sim *s, double *out, size_t n);
 /* The core each worker thread was pinned to (-1 when not pinned), one per thread. */

@@ -9,6 +9,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+static double seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* The section types this Hebb reads: anything else critical is refused. */
 static const uint32_t known[] = {HEBB_SEC_META,    HEBB_SEC_NEURONS,  HEBB_SEC_FLIGHT,
@@ -42,6 +49,7 @@ int hebb_checkpoint_write(hebb_sim *s, hebb_output *o, const char *path, char *e
   }
   hebb_output_pos pos = {0};
   int rc;
+  double t0 = seconds();
   if (o && (rc = hebb_output_sync(o, s, &pos, err, errlen)))
     return rc;
   hebb_ckpt_header h = {0};
@@ -66,7 +74,9 @@ int hebb_checkpoint_write(hebb_sim *s, hebb_output *o, const char *path, char *e
     snprintf(err, errlen, "%s: %s", path, why[0] ? why : hebb_strerror(rc));
     return rc;
   }
-  return hebb_ckpt_commit(w, err, errlen);
+  rc = hebb_ckpt_commit(w, err, errlen);
+  s->parts[0].phase[PH_CHECKPOINT] += seconds() - t0; /* the write is serial */
+  return rc;
 }
 
 int hebb_checkpoint_resume(const char *path, const hebb_model *m, const hebb_sim_options *opt,

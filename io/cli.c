@@ -52,6 +52,8 @@ static const char main_usage[] =
     "                             print the van Rossum distance D^2 between P's recorded\n"
     "                             spikes and target trains, per neuron and window, as\n"
     "                             neuron<TAB>window_start_ms<TAB>distance and a total line\n"
+    "  profile DIR                print the profile of a finished run (time per phase and\n"
+    "                             partition, counts, load imbalance, memory)\n"
     "  inspect CKPT               print a checkpoint's header and sections, and check them\n"
     "  verify CKPT [MODEL.yaml]   check a checkpoint (and that it belongs to MODEL); the\n"
     "                             answer is the exit code\n"
@@ -86,6 +88,10 @@ static const char run_usage[] =
     "                       terminal)\n"
     "  -v, --verbose        also print the thread pinning and the time per phase\n"
     "      --no-pin         do not pin threads to cores\n"
+    "      --profile        also count cycles, instructions and cache misses per phase and\n"
+    "                       partition (perf_event_open), and print the profile: time per\n"
+    "                       phase, counts, load imbalance, memory (always written to\n"
+    "                       DIR/profile.txt and summary.json; 'hebb profile DIR' shows it)\n"
     "      --plugin PATH    load a plasticity rule from the shared object PATH before the\n"
     "                       model is read (repeatable; see examples/plugins)\n"
     "\n"
@@ -117,6 +123,7 @@ typedef struct {
   const char *ckpt_dir;
   int keep;
   const char *resume;
+  bool profile;
 } run_args;
 
 static double wall(void) {
@@ -141,6 +148,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
                                        {"checkpoint-dir", required_argument, NULL, 'D'},
                                        {"keep", required_argument, NULL, 'K'},
                                        {"resume", required_argument, NULL, 'R'},
+                                       {"profile", no_argument, NULL, 'F'},
                                        {NULL, 0, NULL, 0}};
   int c;
   char err[512], *end;
@@ -227,6 +235,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
     }
     case 'R':
       a->resume = optarg;
+      break;
+    case 'F':
+      a->profile = true;
       break;
     case 'L':
       if (hebb_rule_load(optarg, err, sizeof err)) {
@@ -430,6 +441,7 @@ static int start(hebb_model *m, run_args *a, const char *out_dir, hebb_sim **s, 
   hebb_sim_options opt = hebb_sim_options_default();
   opt.threads = a->threads;
   opt.pin = a->pin;
+  opt.hw_counters = a->profile;
   char err[768];
   int rc;
   hebb_output_pos pos = {0};
@@ -590,13 +602,26 @@ static int run_model(hebb_model *m, run_args *a, const char *out_dir) {
     hebb_sim_free(s);
     return ckpt_failed ? EXIT_RUN : EXIT_STOPPED;
   }
-  if (hebb_output_finish(o, s, NULL, err, sizeof err)) {
+  char *prof = hebb_profile_json(s);
+  if (hebb_output_finish(o, s, prof, err, sizeof err)) {
     fprintf(stderr, "hebb: %s\n", err);
+    free(prof);
+    hebb_sim_free(s);
+    return EXIT_RUN;
+  }
+  free(prof);
+  char ppath[4200];
+  snprintf(ppath, sizeof ppath, "%s/profile.txt", out_dir);
+  FILE *pf = fopen(ppath, "w");
+  if (!pf || hebb_profile_print(s, pf) || fclose(pf)) {
+    fprintf(stderr, "hebb: %s: cannot write the profile: %s\n", ppath, strerror(errno));
     hebb_sim_free(s);
     return EXIT_RUN;
   }
   if (!a->quiet)
     print_summary(m, s, out_dir);
+  if (a->profile)
+    hebb_profile_print(s, stdout);
   if (a->verbose)
     print_verbose_phases(s);
   if (ckpt_failed)
@@ -649,6 +674,27 @@ static int cmd_inspect(int argc, char **argv) {
   }
   printf("all checksums verified\n");
   hebb_ckpt_close(r);
+  return fflush(stdout) ? EXIT_RUN : 0;
+}
+
+static int cmd_profile(int argc, char **argv) {
+  if (argc != 2 || argv[1][0] == '-') {
+    fprintf(stderr, "usage: hebb profile DIR\n");
+    return EXIT_INPUT;
+  }
+  char path[4200];
+  snprintf(path, sizeof path, "%s/profile.txt", argv[1]);
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "hebb: %s: %s (a profile is written when a run finishes)\n", path,
+            strerror(errno));
+    return EXIT_INPUT;
+  }
+  char buf[8192];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    fwrite(buf, 1, n, stdout);
+  fclose(f);
   return fflush(stdout) ? EXIT_RUN : 0;
 }
 
@@ -844,6 +890,8 @@ int main(int argc, char **argv) {
     return cmd_rules(argc - 1, argv + 1);
   if (strcmp(cmd, "weights") == 0)
     return cmd_weights(argc - 1, argv + 1);
+  if (strcmp(cmd, "profile") == 0)
+    return cmd_profile(argc - 1, argv + 1);
   if (strcmp(cmd, "vanrossum") == 0)
     return hebb__cli_vanrossum(argc - 1, argv + 1);
   if (strcmp(cmd, "inspect") == 0)
