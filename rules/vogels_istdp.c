@@ -19,7 +19,8 @@
  * rho0 = alpha / (2 tau): alpha = 0.12 with tau = 20 ms is 3 Hz. With correlated trains the
  * rate settles elsewhere: a strong inhibitory synapse delays its target's next spike, which
  * lowers x_j at postsynaptic spikes and so raises the rate at which the rule balances (by
- * about 45 % in the scaled network of examples/vogels2011.yaml, whose synapses are 3-4 g_L).
+ * about 60 % in the full-size network of examples/vogels2011.yaml, 40 inhibitory afferents of
+ * 3-4 g_L per cell; Auryn's reference implementation settles at the same rate).
  *
  * Parameters (NEST's names and defaults where NEST has them):
  *   tau   (ms, 20)       time constant of both traces (tau_STDP);
