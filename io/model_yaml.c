@@ -22,6 +22,7 @@
  * The functions keep no global state, so several models may be loaded concurrently (the
  * plugins a file lists go into libhebb's rule registry, which is safe for that).
  */
+#define _POSIX_C_SOURCE 200809L /* getline, to read target files */
 #include "hebb.h"
 #include "units.h"
 
@@ -1141,12 +1142,16 @@ static const key_spec POP_KEYS[PK_COUNT] = {
     [PK_PARAMS] = {"params", false, "a mapping of parameter names to values"},
     [PK_INITIAL] = {"initial", false, "a mapping of state variables to values"},
     [PK_SPIKE_TIMES] = {"spike_times", false, "one list of spike times per neuron"},
-    [PK_TARGET] = {"target", false, "{spike_times: one list per neuron, period: TIME}"},
+    [PK_TARGET] =
+        {"target", false,
+         "{spike_times: one list per neuron, period: TIME} or {file: PATH, period: TIME}"},
 };
 
-enum { TGK_SPIKE_TIMES, TGK_PERIOD, TGK_COUNT };
+/* spike_times and file are alternatives: exactly one of them is required (read_target). */
+enum { TGK_SPIKE_TIMES, TGK_FILE, TGK_PERIOD, TGK_COUNT };
 static const key_spec TARGET_KEYS[TGK_COUNT] = {
-    [TGK_SPIKE_TIMES] = {"spike_times", true, "one list of target spike times per neuron"},
+    [TGK_SPIKE_TIMES] = {"spike_times", false, "one list of target spike times per neuron"},
+    [TGK_FILE] = {"file", false, "a target file of 'index<TAB>time_ms' lines"},
     [TGK_PERIOD] = {"period", true, "a time: the target repeats with this period"},
 };
 
@@ -1363,7 +1368,143 @@ static void read_spike_times(ir_t *ir, pop_entry *p, yaml_node_t *node, const ch
   }
 }
 
-/* Reads target of population P: {spike_times: one list per neuron, period: TIME}. */
+/* One target spike read from a target file. */
+typedef struct {
+  uint32_t index;
+  double t;
+} file_spike;
+
+/* Reads the target file PATH (the resolved path, named in messages) of population P into
+ * p->target: one list per neuron, empty for neurons without lines. The format is that of
+ * `hebb vanrossum`'s target files (docs/output-format.md): one spike per line, "index time"
+ * or "population index time" separated by tabs or spaces, lines of other populations
+ * skipped, '#' to the end of a line a comment, blank lines skipped; the time a number of ms
+ * or a quantity with a unit. Here the times must lie in [DT / 2, PERIOD], the range
+ * hebb_model_set_target takes (PERIOD <= 0: not known, not checked). Every bad line is reported as
+ * "PATH:LINE: ..." at AT (the file: value), and reading goes on with the next line. */
+static void read_target_file(ir_t *ir, pop_entry *p, yaml_node_t *at, const char *path,
+                             double period, double dt) {
+  ctx_t *c = ir->c;
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    report(c, at,
+           "cannot open target file '%s': %s; expected a readable file (a relative path is "
+           "taken from the model file's directory)",
+           path, strerror(errno));
+    return;
+  }
+  file_spike *sp = NULL;
+  size_t n = 0, cap = 0, other = 0, lineno = 0, linecap = 0;
+  char *line = NULL;
+  int before = c->total;
+  while (getline(&line, &linecap, f) >= 0) {
+    lineno++;
+    line[strcspn(line, "#\r\n")] = '\0';
+    char *field[3];
+    size_t nf = 0;
+    for (char *q = line + strspn(line, " \t"); *q != '\0'; q += strspn(q, " \t")) {
+      if (nf < 3)
+        field[nf] = q;
+      nf++;
+      q += strcspn(q, " \t");
+      if (*q != '\0')
+        *q++ = '\0';
+    }
+    if (nf == 0)
+      continue;
+    if (nf != 2 && nf != 3) {
+      report(c, at,
+             "%s:%zu: %zu field%s; expected 'index<TAB>time_ms' or "
+             "'population<TAB>index<TAB>time_ms'",
+             path, lineno, nf, nf == 1 ? "" : "s");
+      continue;
+    }
+    const char *idx = field[nf - 2], *tstr = field[nf - 1];
+    size_t digits = strspn(idx, "0123456789");
+    errno = 0;
+    unsigned long long i = digits == strlen(idx) && digits > 0 ? strtoull(idx, NULL, 10) : 0;
+    if (digits != strlen(idx) || digits == 0 || errno != 0 || i > UINT32_MAX) {
+      report(c, at, "%s:%zu: neuron index '%.*s%s'; expected a whole number from 0", path, lineno,
+             ECHO(idx));
+      continue;
+    }
+    double t = 0.0;
+    char err[256];
+    if (hebb_units_parse(tstr, HEBB_DIM_TIME, &t, err, sizeof err) != 0) {
+      report(c, at, "%s:%zu: spike time '%.*s%s': %s", path, lineno, ECHO(tstr), err);
+      continue;
+    }
+    if (nf == 3 && (p->name == NULL || strcmp(field[0], p->name) != 0)) {
+      other++;
+      continue;
+    }
+    /* A time t counts in the step that ends at t: one below half a step has none. */
+    if (!isfinite(t) || t < 0.5 * dt || (period > 0 && t > period)) {
+      if (period > 0)
+        report(c, at,
+               "%s:%zu: target spike time %g ms is outside the period; expected a time in "
+               "(0, %g ms], at least half a step (%g ms)",
+               path, lineno, t, period, 0.5 * dt);
+      else
+        report(c, at, "%s:%zu: target spike time %g ms; expected at least half a step (%g ms)",
+               path, lineno, t, 0.5 * dt);
+      continue;
+    }
+    if (p->size > 0 && i >= p->size) {
+      report(c, at,
+             "%s:%zu: neuron index %llu is out of range; expected 0 to %u (population '%s' has "
+             "%u neurons)",
+             path, lineno, i, (unsigned)p->size - 1, p->name ? p->name : "?", (unsigned)p->size);
+      continue;
+    }
+    if (n == cap) {
+      size_t ncap = cap ? 2 * cap : 1024;
+      file_spike *grown = realloc(sp, ncap * sizeof *sp);
+      if (grown == NULL) {
+        c->oom = true;
+        break;
+      }
+      sp = grown;
+      cap = ncap;
+    }
+    sp[n++] = (file_spike){(uint32_t)i, t};
+  }
+  if (ferror(f))
+    report(c, at, "cannot read target file '%s': %s; expected a readable text file", path,
+           strerror(errno));
+  free(line);
+  fclose(f);
+  /* A file whose every line is another population's would silently give an empty target. */
+  if (c->total == before && n == 0 && other > 0 && p->name != NULL)
+    report(c, at,
+           "%s: no line names population '%s' (%zu line%s of others); expected lines "
+           "'%s<TAB>index<TAB>time_ms' or 'index<TAB>time_ms'",
+           path, p->name, other, other == 1 ? "" : "s", p->name);
+  /* A counting sort by neuron; every neuron gets a list, empty without lines. */
+  if (c->total == before && !c->oom && p->size > 0) {
+    p->target = xcalloc(c, p->size, sizeof *p->target);
+    size_t *fill = xcalloc(c, p->size, sizeof *fill);
+    for (size_t k = 0; p->target != NULL && fill != NULL && k < n; k++)
+      fill[sp[k].index]++;
+    for (uint32_t i = 0; p->target != NULL && fill != NULL && i < p->size; i++) {
+      p->target[i].node = at; /* where a builder failure for neuron i is reported */
+      p->target[i].t = xcalloc(c, fill[i], sizeof *p->target[i].t);
+      if (fill[i] > 0 && p->target[i].t == NULL)
+        break;
+    }
+    p->ntarget = p->target != NULL ? p->size : 0;
+    for (size_t k = 0; !c->oom && k < n; k++) {
+      times_item *ti = &p->target[sp[k].index];
+      ti->t[ti->n++] = sp[k].t;
+    }
+    free(fill);
+  }
+  free(sp);
+}
+
+/* Reads target of population P: {spike_times: one list per neuron, period: TIME} or
+ * {file: PATH, period: TIME} (PATH relative to the model file's directory unless absolute,
+ * as the plugins' paths are). */
 static void read_target(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *what) {
   ctx_t *c = ir->c;
   char twhat[224];
@@ -1373,9 +1514,36 @@ static void read_target(ir_t *ir, pop_entry *p, yaml_node_t *node, const char *w
     return;
   bool ok = vals[TGK_PERIOD] != NULL &&
             read_quantity(c, vals[TGK_PERIOD], HEBB_DIM_TIME, "target period", &p->target_period);
-  if (vals[TGK_SPIKE_TIMES] != NULL)
-    read_spike_times(ir, p, vals[TGK_SPIKE_TIMES], twhat, &p->target, &p->ntarget);
-  if (ok && vals[TGK_SPIKE_TIMES] != NULL)
+  yaml_node_t *times = vals[TGK_SPIKE_TIMES], *file = vals[TGK_FILE];
+  if (times != NULL && file != NULL) {
+    report(c, node, "%s has both spike_times and file; expected exactly one of them", twhat);
+    return;
+  }
+  if (times == NULL && file == NULL) {
+    report(c, node,
+           "missing key 'spike_times' or 'file' in %s; expected spike_times: one list of "
+           "target spike times per neuron, or file: a target file",
+           twhat);
+    return;
+  }
+  if (times != NULL) {
+    read_spike_times(ir, p, times, twhat, &p->target, &p->ntarget);
+  } else {
+    const char *s = need_scalar(c, file, "target file", "a path to a target file");
+    if (s == NULL)
+      return;
+    const char *slash = strrchr(c->file, '/');
+    int dirlen = slash != NULL && s[0] != '/' ? (int)(slash - c->file) + 1 : 0;
+    char path[4096];
+    if (snprintf(path, sizeof path, "%.*s%s", dirlen, c->file, s) >= (int)sizeof path) {
+      report(c, file, "target file path is too long; expected at most %zu bytes", sizeof path - 1);
+      return;
+    }
+    /* dt: the simulation's, else hebb_model_new's default (hebb.h) */
+    double dt = ir->sim_has[SK_DT] && ir->dt > 0 ? ir->dt : 0.1;
+    read_target_file(ir, p, file, path, ok ? p->target_period : 0.0, dt);
+  }
+  if (ok)
     p->target_node = node;
 }
 

@@ -1579,6 +1579,135 @@ START_TEST(test_load_file) {
 }
 END_TEST
 
+/* A SuperSpike model whose population 'out' has the target TARGET (a flow mapping). */
+static const char TARGET_MODEL[] =
+    "simulation: {dt: 0.1 ms, seed: 3}\n"
+    "populations:\n"
+    "  - name: out\n"
+    "    size: 3\n"
+    "    model: iaf_psc_exp\n"
+    "    params: {tau_syn_ex: 5 ms, tau_syn_in: 5 ms, E_L: -60 mV, V_reset: -60 mV, V_th: -50 mV}\n"
+    "    target: %s\n" /* line 7; {file: X, ...} puts X at column 20 */
+    "stimuli:\n"
+    "  - {name: inp, size: 20, model: poisson_generator, params: {rate: 20 Hz, period: 100 ms}}\n"
+    "projections:\n"
+    "  - {name: learn, source: inp, target: out, rule: all_to_all, delay: 0.1 ms,\n"
+    "     weight: {distribution: normal, mean: 100 pA, std: 100 pA},\n"
+    "     plasticity: {rule: superspike, eta: 20 pA, Wmax: 300 pA, period: 100 ms}}\n";
+
+/* Writes TEXT to DIR/NAME. */
+static void write_file(const char *dir, const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* Loads TARGET_MODEL with TARGET as if it were the file DIR/t.yaml; returns the rc and the
+ * model in *M, the problems in *D. */
+static int load_target_model(const char *dir, const char *target, hebb_model **m, hebb_diag *d) {
+  char yaml[2048], name[512];
+  snprintf(yaml, sizeof yaml, TARGET_MODEL, target);
+  snprintf(name, sizeof name, "%s/t.yaml", dir);
+  return hebb_model_load_string(yaml, strlen(yaml), name, m, d);
+}
+
+/* The weights of 'learn' after 1 s (ten target periods) of training with TARGET. */
+static float *train_with_target(const char *dir, const char *target, size_t *n) {
+  hebb_model *m = NULL;
+  hebb_diag d;
+  ck_assert_msg(load_target_model(dir, target, &m, &d) == 0, "%s", d.text);
+  hebb_sim_options o = hebb_sim_options_default();
+  o.threads = 1;
+  o.pin = false;
+  hebb_sim *sim = NULL;
+  ck_assert_int_eq(hebb_sim_new(m, &o, &sim), 0);
+  ck_assert_int_eq(hebb_sim_run_until(sim, 1000.0), 0);
+  hebb_synapse *syn = NULL;
+  ck_assert_int_eq(hebb_sim_synapses(sim, 0, &syn, n), 0);
+  float *w = calloc(*n, sizeof *w);
+  for (size_t i = 0; i < *n; i++)
+    w[i] = syn[i].weight;
+  free(syn);
+  hebb_sim_free(sim);
+  hebb_model_free(m);
+  return w;
+}
+
+/* target: {file: PATH, period: T} reads the target spike trains from a file (relative to the
+ * model file's directory) in the format of hebb vanrossum's target files: it trains exactly
+ * as the same trains given inline, and differently from an empty target. Every bad line is
+ * reported as FILE:LINE at the file: value, in line order; a missing file at the same place. */
+START_TEST(test_target_file) {
+  char dir[] = "/tmp/hebb_test_target_XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  write_file(dir, "target.tsv",
+             "# three neurons; neuron 1 has no line\n"
+             "2\t80\n"
+             "out\t0\t20.5\n"
+             "other\t1\t40   # another population's: skipped\n"
+             "\n"
+             "0 60ms\n"
+             "2\t30\n");
+  write_file(dir, "bad.tsv",
+             "0\t20\n"
+             "0\t20\t1\t2\n"   /* 2: four fields */
+             "3\t20\n"         /* 3: neuron 3 of 3 */
+             "1\t100.5\n"      /* 4: after the period */
+             "out\t-1\t20\n"); /* 5: not an index */
+  size_t nf, ni, ne;
+  float *wf = train_with_target(dir, "{file: target.tsv, period: 100 ms}", &nf);
+  float *wi = train_with_target(
+      dir, "{period: 100 ms, spike_times: [[20.5 ms, 60 ms], [], [30 ms, 80 ms]]}", &ni);
+  float *we = train_with_target(dir, "{period: 100 ms, spike_times: [[], [], []]}", &ne);
+  ck_assert_uint_eq(nf, 60);
+  ck_assert_uint_eq(ni, nf);
+  ck_assert_uint_eq(ne, nf);
+  ck_assert_mem_eq(wf, wi, nf * sizeof *wf);
+  size_t differ = 0;
+  for (size_t i = 0; i < nf; i++)
+    differ += wf[i] != we[i];
+  ck_assert_uint_gt(differ, 0);
+  free(wf);
+  free(wi);
+  free(we);
+
+  hebb_model *m = (hebb_model *)&m;
+  hebb_diag d;
+  char name[512], phrase[600];
+  snprintf(name, sizeof name, "%s/t.yaml", dir);
+  ck_assert_int_eq(load_target_model(dir, "{file: bad.tsv, period: 100 ms}", &m, &d), HEBB_EPARSE);
+  ck_assert_ptr_null(m);
+  ck_assert_int_eq(d.count, 4);
+  const char *want[] = {"bad.tsv:2: 4 fields; expected 'index<TAB>time_ms'",
+                        "bad.tsv:3: neuron index 3 is out of range; expected 0 to 2",
+                        "bad.tsv:4: target spike time 100.5 ms is outside the period",
+                        "bad.tsv:5: neuron index '-1'"};
+  const char *prev = d.text;
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+    snprintf(phrase, sizeof phrase, "%s/%s", dir, want[k]);
+    ck_assert_msg(diag_has(&d, name, 7, 20, phrase), "no '%s' at 7:20 in:\n%s", phrase, d.text);
+    const char *at = strstr(d.text, phrase);
+    ck_assert_ptr_nonnull(at);
+    ck_assert(at > prev); /* in line order */
+    prev = at;
+  }
+  ck_assert_int_eq(load_target_model(dir, "{file: nope.tsv, period: 100 ms}", &m, &d), HEBB_EPARSE);
+  snprintf(phrase, sizeof phrase, "cannot open target file '%s/nope.tsv'", dir);
+  ck_assert_msg(diag_has(&d, name, 7, 20, phrase), "%s", d.text);
+  ck_assert_int_eq(d.count, 1);
+
+  char path[600];
+  snprintf(path, sizeof path, "%s/target.tsv", dir);
+  remove(path);
+  snprintf(path, sizeof path, "%s/bad.tsv", dir);
+  remove(path);
+  remove(dir); /* empty by now: remove() takes a directory too */
+}
+END_TEST
+
 /* The data directory: HEBB_TEST_DATA_DIR, else $HEBB_SOURCE_DIR/tests/data (meson sets
  * HEBB_SOURCE_DIR), else the compile-time HEBB_TEST_DATA_DIR; NULL when none is known. */
 static const char *data_dir(char *buf, size_t cap) {
@@ -1677,6 +1806,7 @@ static Suite *model_yaml_suite(void) {
   tcase_add_test(tc, test_truncation);
   tcase_add_test(tc, test_io_errors_and_arguments);
   tcase_add_test(tc, test_load_file);
+  tcase_add_test(tc, test_target_file);
   tcase_add_test(tc, test_data_files);
   suite_add_tcase(s, tc);
   return s;
