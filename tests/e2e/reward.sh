@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Reward-modulated STDP end to end: examples/reward_stdp.yaml (one neuron, 100 stdp_dopamine
-# synapses; synapse 0 is paired 5 to 10 ms before a forced postsynaptic spike 49 times, each
-# pairing followed by a reward 1 s later) runs its 100 s, and at 100 s `hebb weights` must show
+# Reward-modulated STDP end to end, open loop: examples/reward_stdp_schedule.yaml (one neuron,
+# 100 stdp_dopamine synapses; synapse 0 is paired 5 to 10 ms before a forced postsynaptic spike
+# 49 times, each pairing followed by a reward 1 s later) runs its 100 s, and at 100 s
+# `hebb weights` must show
 #   - synapse 0 (projection 'rewarded', from 20 pA; Wmax 60 pA) at 40 pA or more,
 #   - and at least 15 pA above the mean of the other 99 (projection 'random'),
 #   - whose mean stays within 15 to 26 pA (20 pA at the start).
@@ -13,7 +14,7 @@
 # 8.0 pA above their mean. This test runs the file's seed only (the run is deterministic).
 . "$(dirname "$0")/lib.sh"
 
-EX=$SRC/examples/reward_stdp.yaml
+EX=$SRC/examples/reward_stdp_schedule.yaml
 sed 's/^    weight: 3000 pA$/    weight: 0 pA/' "$EX" > "$WORK/control.yaml"
 check "the control silences the drive" grep -qx '    weight: 0 pA' "$WORK/control.yaml"
 
@@ -26,7 +27,7 @@ wait $run_pid
 run_rc=$?
 wait $control_pid
 control_rc=$?
-check "hebb run examples/reward_stdp.yaml exits 0" test $run_rc -eq 0
+check "hebb run examples/reward_stdp_schedule.yaml exits 0" test $run_rc -eq 0
 check "the control run exits 0" test $control_rc -eq 0
 if [ $run_rc -ne 0 ] || [ $control_rc -ne 0 ]; then
   cat "$WORK/run.log" "$WORK/control.log"
