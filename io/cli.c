@@ -515,11 +515,6 @@ static int run_model(hebb_model *m, run_args *a, const char *out_dir) {
     snprintf(ckdir, sizeof ckdir, "%s/checkpoints", out_dir);
   int keep = a->keep ? a->keep : 2;
   rotate(ckdir, keep, true);
-  struct sigaction sa = {0};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
 
   bool tty = isatty(STDERR_FILENO);
   bool progress = !a->quiet && (a->progress == 1 || (a->progress < 0 && tty));
@@ -731,6 +726,13 @@ static int cmd_verify(int argc, char **argv) {
 }
 
 static int cmd_run(int argc, char **argv, bool builtin) {
+  /* from the start: a signal while the network is built stops the run at its first epoch
+   * boundary, with a checkpoint */
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
   run_args a = {0};
   a.progress = -1;
   a.pin = true;

@@ -128,10 +128,15 @@ else
 fi
 
 # Wall-clock checkpoints, rotated: with a wall interval shorter than any chunk, a checkpoint
-# at every chunk, of which the --keep newest stay.
-"$HEBB" run "$M2" -o "$WORK/wall" -d "$DUR" -t 2 -q --checkpoint-wall 1ms --keep 3
-n=$(ls "$WORK"/wall/checkpoints/step-*.ckpt | wc -l)
-check "--checkpoint-wall with --keep 3: three checkpoints remain ($n)" test "$n" -eq 3
+# at every chunk (how many depends on the machine's speed: counted from the messages), of
+# which the --keep newest stay.
+"$HEBB" run "$M2" -o "$WORK/wall" -d "$DUR" -t 2 --checkpoint-wall 1ms --keep 2 \
+  > /dev/null 2> "$WORK/wall.err"
+written=$(grep -c "^hebb: checkpoint " "$WORK/wall.err")
+n=$(ls "$WORK"/wall/checkpoints/step-*.ckpt 2> /dev/null | wc -l)
+want=$((written < 2 ? written : 2))
+check "--checkpoint-wall: $written written, the $want newest remain ($n)" \
+  test "$written" -ge 1 -a "$n" -eq "$want"
 for c in "$WORK"/wall/checkpoints/step-*.ckpt; do
   check "--checkpoint-wall: $(basename "$c") verifies" "$HEBB" verify "$c" "$M2" > /dev/null
 done
