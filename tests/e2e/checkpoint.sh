@@ -71,10 +71,6 @@ else
   ckpt=$(ls "$WORK"/sig/checkpoints/step-*.ckpt 2> /dev/null | tail -1)
   if [ -n "$ckpt" ]; then
     check "SIGTERM: its checkpoint verifies" "$HEBB" verify "$ckpt" "$M" > /dev/null
-    "$HEBB" run "$M" -o "$WORK/sig-short" -d 1ms -t 1 -q --resume "$ckpt" 2> "$WORK/sig.err"
-    rc=$?
-    check "a checkpoint after the end of the run: refused with exit code 2 ($(cat "$WORK/sig.err"))" \
-      test $rc -eq 2
     if "$HEBB" run "$M" -o "$WORK/sig" -d 1s -t 2 -q --resume "$ckpt"; then
       dump "$WORK/sig" > "$WORK/sig.txt"
       "$HEBB" run "$M" -o "$WORK/sigref" -d 1s -t 2 -q
@@ -126,6 +122,16 @@ if "$HEBB" run "$M2" -o "$WORK/fault-res" -d "$DUR" -t 3 -q \
 else
   fail "injected rename failure: the kept checkpoint resumes"
 fi
+
+# A checkpoint after the end of the run is refused, and the output is left alone.
+cp -r "$WORK/fault" "$WORK/late"
+"$HEBB" run "$M2" -o "$WORK/late" -d 10ms -t 1 -q \
+  --resume "$WORK/fault/checkpoints/step-000000000500.ckpt" 2> "$WORK/late.err"
+rc=$?
+check "a checkpoint after the end of the run: refused with exit code 2 ($(cat "$WORK/late.err"))" \
+  test $rc -eq 2
+check "a checkpoint after the end of the run: the output is untouched" \
+  cmp -s "$WORK/fault/spikes.bin" "$WORK/late/spikes.bin"
 
 # Wall-clock checkpoints, rotated: with a wall interval shorter than any chunk, a checkpoint
 # at every chunk (how many depends on the machine's speed: counted from the messages), of
