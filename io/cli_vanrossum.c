@@ -10,6 +10,7 @@
 #include "cli_vanrossum.h"
 
 #include "hebb.h"
+#include "spikeline.h"
 #include "units.h"
 
 #include <errno.h>
@@ -191,45 +192,25 @@ static int read_target(const char *path, const char *pop, uint32_t size, double 
   int rc = 0;
   while (!rc && getline(&line, &linecap, f) >= 0) {
     lineno++;
-    line[strcspn(line, "#\r\n")] = '\0';
-    char *field[3], *save = NULL;
-    size_t nf = 0;
-    for (char *tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save), nf++)
-      if (nf < 3)
-        field[nf] = tok;
-    if (nf == 0)
+    hebb_spike_line sl;
+    char msg[320];
+    int k = hebb__parse_spike_line(line, &sl, msg, sizeof msg);
+    if (k == 0)
       continue;
-    if (nf != 2 && nf != 3) {
-      fprintf(stderr,
-              "%s:%zu: expected 'index<TAB>time_ms' or 'population<TAB>index<TAB>time_ms', got "
-              "%zu field%s\n",
-              path, lineno, nf, nf == 1 ? "" : "s");
+    if (k < 0 || !isfinite(sl.t_ms) || sl.t_ms < 0) {
+      if (k > 0)
+        snprintf(msg, sizeof msg, "spike time '%g': expected a finite time of at least 0 ms",
+                 sl.t_ms);
+      fprintf(stderr, "%s:%zu: %s\n", path, lineno, msg);
       rc = EXIT_INPUT;
       break;
     }
-    const char *idx = field[nf - 2], *tstr = field[nf - 1];
-    size_t digits = strspn(idx, "0123456789");
-    errno = 0;
-    unsigned long long i = digits == strlen(idx) && digits > 0 ? strtoull(idx, NULL, 10) : 0;
-    if (digits != strlen(idx) || digits == 0 || errno || i > UINT32_MAX) {
-      fprintf(stderr, "%s:%zu: expected a neuron index (a whole number from 0), got '%s'\n", path,
-              lineno, idx);
-      rc = EXIT_INPUT;
-      break;
-    }
-    double t = 0.0;
-    char msg[256];
-    bool parsed = hebb_units_parse(tstr, HEBB_DIM_TIME, &t, msg, sizeof msg) == 0;
-    if (!parsed || !isfinite(t) || t < 0) {
-      fprintf(stderr, "%s:%zu: spike time '%s': %s\n", path, lineno, tstr,
-              parsed ? "expected a finite time of at least 0 ms" : msg);
-      rc = EXIT_INPUT;
-      break;
-    }
-    if (nf == 3 && strcmp(field[0], pop) != 0) {
+    if (sl.pop != NULL && strcmp(sl.pop, pop) != 0) {
       other++;
       continue;
     }
+    unsigned long long i = sl.index;
+    double t = sl.t_ms;
     if (i >= size) {
       fprintf(stderr,
               "%s:%zu: neuron index %llu is out of range: population '%s' has %u neurons "

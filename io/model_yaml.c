@@ -24,6 +24,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* getline, to read target files */
 #include "hebb.h"
+#include "spikeline.h"
 #include "units.h"
 
 #include <yaml.h>
@@ -1399,42 +1400,18 @@ static void read_target_file(ir_t *ir, pop_entry *p, yaml_node_t *at, const char
   int before = c->total;
   while (getline(&line, &linecap, f) >= 0) {
     lineno++;
-    line[strcspn(line, "#\r\n")] = '\0';
-    char *field[3];
-    size_t nf = 0;
-    for (char *q = line + strspn(line, " \t"); *q != '\0'; q += strspn(q, " \t")) {
-      if (nf < 3)
-        field[nf] = q;
-      nf++;
-      q += strcspn(q, " \t");
-      if (*q != '\0')
-        *q++ = '\0';
-    }
-    if (nf == 0)
+    hebb_spike_line sl;
+    char err[320];
+    int k = hebb__parse_spike_line(line, &sl, err, sizeof err);
+    if (k == 0)
       continue;
-    if (nf != 2 && nf != 3) {
-      report(c, at,
-             "%s:%zu: %zu field%s; expected 'index<TAB>time_ms' or "
-             "'population<TAB>index<TAB>time_ms'",
-             path, lineno, nf, nf == 1 ? "" : "s");
+    if (k < 0) {
+      report(c, at, "%s:%zu: %s", path, lineno, err);
       continue;
     }
-    const char *idx = field[nf - 2], *tstr = field[nf - 1];
-    size_t digits = strspn(idx, "0123456789");
-    errno = 0;
-    unsigned long long i = digits == strlen(idx) && digits > 0 ? strtoull(idx, NULL, 10) : 0;
-    if (digits != strlen(idx) || digits == 0 || errno != 0 || i > UINT32_MAX) {
-      report(c, at, "%s:%zu: neuron index '%.*s%s'; expected a whole number from 0", path, lineno,
-             ECHO(idx));
-      continue;
-    }
-    double t = 0.0;
-    char err[256];
-    if (hebb_units_parse(tstr, HEBB_DIM_TIME, &t, err, sizeof err) != 0) {
-      report(c, at, "%s:%zu: spike time '%.*s%s': %s", path, lineno, ECHO(tstr), err);
-      continue;
-    }
-    if (nf == 3 && (p->name == NULL || strcmp(field[0], p->name) != 0)) {
+    unsigned long long i = sl.index;
+    double t = sl.t_ms;
+    if (sl.pop != NULL && (p->name == NULL || strcmp(sl.pop, p->name) != 0)) {
       other++;
       continue;
     }

@@ -136,10 +136,10 @@ printf '0\t100\n1\t300\n1\tabc\n' > "$WORK/bad_time.tsv"
 expect_fail "bad target line: FILE:LINE" "bad_time.tsv:3: spike time 'abc'" \
   "$HEBB" vanrossum "$out" -p gen -t "$WORK/bad_time.tsv"
 printf '0\t100\n\n# fine so far\n1 2 3 4\n' > "$WORK/bad_fields.tsv"
-expect_fail "target line of 4 fields" "bad_fields.tsv:4: expected 'index<TAB>time_ms'" \
+expect_fail "target line of 4 fields" "bad_fields.tsv:4: 4 fields; expected 'index<TAB>time_ms'" \
   "$HEBB" vanrossum "$out" -p gen -t "$WORK/bad_fields.tsv"
 printf '0\t100\n-1\t5\n' > "$WORK/bad_index.tsv"
-expect_fail "negative neuron index" "bad_index.tsv:2: expected a neuron index" \
+expect_fail "negative neuron index" "bad_index.tsv:2: neuron index '-1'; expected a whole number from 0" \
   "$HEBB" vanrossum "$out" -p gen -t "$WORK/bad_index.tsv"
 printf 'gen\t4\t5\n' > "$WORK/range.tsv"
 expect_fail "neuron index out of range" "range.tsv:1: neuron index 4 is out of range" \
