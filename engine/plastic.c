@@ -213,16 +213,21 @@ static hebb_rule_ctx context(const hebb_plastic *pl, uint64_t step) {
   return c;
 }
 
-/* HOOK for every neuron of the target block. */
-static void all_neurons(hebb_plastic *pl, uint64_t step, float *syn_w,
+/* HOOK for every neuron of the target block, with context C. */
+static void each_neuron(hebb_plastic *pl, const hebb_rule_ctx *c, float *syn_w,
                         void (*hook)(const hebb_rule_ctx *, const hebb_rule_post *)) {
-  hebb_rule_ctx c = context(pl, step);
   for (uint32_t i = 0; i < pl->nneurons; i++) {
     uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
     hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
-    hook(&c, &p);
+    hook(c, &p);
     pl->updates += b - a;
   }
+}
+
+static void all_neurons(hebb_plastic *pl, uint64_t step, float *syn_w,
+                        void (*hook)(const hebb_rule_ctx *, const hebb_rule_post *)) {
+  hebb_rule_ctx c = context(pl, step);
+  each_neuron(pl, &c, syn_w, hook);
 }
 
 int hebb_plastic_add_modulator_event(hebb_plastic *pl, uint64_t step, double amount) {
@@ -256,7 +261,7 @@ int hebb_plastic_add_modulator_event(hebb_plastic *pl, uint64_t step, double amo
 void hebb_plastic_modulate(hebb_plastic *pl, uint64_t step, float *syn_w) {
   if (pl->ev_pos >= pl->nev || pl->ev_step[pl->ev_pos] != step)
     return;
-  if (pl->learning || pl->rule->on_phase)
+  if (pl->hooks)
     all_neurons(pl, step, syn_w, pl->rule->on_modulator);
   double v = hebb_modulator_at(&pl->mod, step);
   for (; pl->ev_pos < pl->nev && pl->ev_step[pl->ev_pos] == step; pl->ev_pos++)
@@ -300,12 +305,7 @@ void hebb_plastic_step(hebb_plastic *pl, uint64_t step, float *syn_w, const doub
   c.post_target = tgt;
   if (pl->rule->on_step_pre)
     pl->rule->on_step_pre(&c, pl->ngroups);
-  for (uint32_t i = 0; i < pl->nneurons; i++) {
-    uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
-    hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
-    pl->rule->on_step(&c, &p);
-    pl->updates += b - a;
-  }
+  each_neuron(pl, &c, syn_w, pl->rule->on_step);
 }
 
 void hebb_plastic_phase_end(hebb_plastic *pl, uint64_t step, float *syn_w) {

@@ -400,7 +400,7 @@ static void xfer_plastic(xio *x, hebb_sim *s, int k, piece *pc, uint32_t *cur) {
   const hebb_rule *r = pl0->rule;
   const int proj = pl0->proj;
   const hebb_pop *tp = &m->pops[m->projs[proj].spec.target];
-  uint64_t nsyn = 0, ngroups = 0;
+  uint64_t nsyn = 0;
   for (uint32_t p = 0; p < P; p++) {
     const hebb_plastic *pl = &s->parts[p].pl[k];
     nsyn += pl->rev_start[pl->nneurons];
@@ -423,11 +423,7 @@ static void xfer_plastic(xio *x, hebb_sim *s, int k, piece *pc, uint32_t *cur) {
   if (!x->rc && c.count != nsyn * (1 + pl0->nsyn))
     xfail(x, "the synapses visited do not add up (engine bug)");
   /* presynaptic groups */
-  c.count = 0;
-  for (uint32_t p = 0; p < P; p++)
-    ngroups = ngroups > s->parts[p].pl[k].ngroups ? ngroups : s->parts[p].pl[k].ngroups;
   visit(s, proj, pc, cur, &c, group_value, NULL, &x->rc);
-  (void)ngroups;
   /* postsynaptic traces and state, by target neuron */
   for (uint32_t j = 0; j < tp->size && !x->rc; j++) {
     uint32_t gid = tp->gid0 + j;
@@ -457,6 +453,15 @@ static void xfer_plastic(xio *x, hebb_sim *s, int k, piece *pc, uint32_t *cur) {
     xfail(x, "holds more neuromodulator events than it has bytes");
     return;
   }
+  if (x->load && !x->rc)
+    for (uint32_t p = 0; p < P; p++) { /* the schedule's rewards are among the pending events */
+      hebb_plastic *pl = &s->parts[p].pl[k];
+      pl->nev = pl->ev_pos = 0;
+      pl->mod.value = mod.value;
+      pl->mod.last = mod.last;
+      pl->critic_last_pre = last_pre;
+      pl->critic_rewards = rewards;
+    }
   for (uint64_t e = 0; e < npend && !x->rc; e++) {
     uint64_t step = x->load ? 0 : pl0->ev_step[pl0->ev_pos + e];
     double amount = x->load ? 0 : pl0->ev_amount[pl0->ev_pos + e];
@@ -468,24 +473,10 @@ static void xfer_plastic(xio *x, hebb_sim *s, int k, piece *pc, uint32_t *cur) {
       xfail(x, "a pending neuromodulator event lies in the past");
       return;
     }
-    for (uint32_t p = 0; p < P; p++) {
-      hebb_plastic *pl = &s->parts[p].pl[k];
-      if (e == 0)
-        pl->nev = pl->ev_pos = 0; /* the schedule's rewards are among the pending events */
-      if (hebb_plastic_add_modulator_event(pl, step, amount))
+    for (uint32_t p = 0; p < P; p++)
+      if (hebb_plastic_add_modulator_event(&s->parts[p].pl[k], step, amount))
         x->rc = HEBB_ENOMEM;
-    }
   }
-  if (x->load && !x->rc)
-    for (uint32_t p = 0; p < P; p++) {
-      hebb_plastic *pl = &s->parts[p].pl[k];
-      if (npend == 0)
-        pl->nev = pl->ev_pos = 0;
-      pl->mod.value = mod.value;
-      pl->mod.last = mod.last;
-      pl->critic_last_pre = last_pre;
-      pl->critic_rewards = rewards;
-    }
 }
 
 /* ---- counters (ancillary) ------------------------------------------------------------ */
