@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "ckpt.h"
 #include "cli_vanrossum.h"
+#include "fsutil.h"
 #include "hebb.h"
 #include "units.h"
 
@@ -392,27 +393,12 @@ static void rotate(const char *dir, int keep, bool clean_tmp) {
   free(names);
 }
 
-/* mkdir -p */
-static int make_dir(const char *path) {
-  char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-    return -1;
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/') {
-      *p = '\0';
-      if (mkdir(buf, 0777) && errno != EEXIST)
-        return -1;
-      *p = '/';
-    }
-  return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-}
-
 /* Writes a checkpoint of S into DIR; false (reported) when it failed. */
 static bool checkpoint(hebb_sim *s, hebb_output *o, const char *dir, int keep, bool quiet) {
   char path[4400], err[640];
   snprintf(path, sizeof path, "%s/step-%012llu.ckpt", dir, (unsigned long long)hebb_sim_step(s));
   double t0 = wall();
-  if (make_dir(dir)) {
+  if (hebb__make_dirs(dir)) {
     fprintf(stderr, "hebb: %s: cannot create the checkpoint directory: %s\n", dir, strerror(errno));
     return false;
   }

@@ -7,6 +7,7 @@
  * and library users call this module; the engine knows nothing of files.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "fsutil.h"
 #include "hebb.h"
 #include "model.h"
 
@@ -135,8 +136,7 @@ static int write_weights_header(FILE *f, const hebb_model *m) {
   return 0;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *path) {
+int hebb__make_dirs(const char *path) {
   char buf[4096];
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
     errno = ENAMETOOLONG;
@@ -170,7 +170,7 @@ int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, ch
   }
   o->m = m;
   snprintf(o->dir, sizeof o->dir, "%s", dir);
-  if (make_dirs(dir)) {
+  if (hebb__make_dirs(dir)) {
     fail(err, errlen, "%s: cannot create the output directory: %s", dir, strerror(errno));
     free(o);
     return HEBB_EIO;
