@@ -99,6 +99,7 @@ void hebb_model_free(hebb_model *m) {
   free(m->pops);
   free(m->projs);
   free(m->recs);
+  free(m->fbs);
   free(m);
 }
 
@@ -529,6 +530,10 @@ int hebb_model_add_projection(hebb_model *m, const hebb_projection_spec *spec, i
       return hebb__model_fail(m, HEBB_EINVAL, "name",
                               "projection '%s' is defined twice (give each a distinct name:)",
                               name);
+  for (int i = 0; i < m->nfbs; i++)
+    if (strcmp(m->fbs[i].name, name) == 0)
+      return hebb__model_fail(m, HEBB_EINVAL, "name",
+                              "'%s' already names a feedback (give each a distinct name:)", name);
   if (m->nprojs >= 0xffff)
     return hebb__model_fail(m, HEBB_ERANGE, "", "more than 65535 projections");
   uint64_t ns = src->size, nt = tgt->size;
@@ -986,6 +991,109 @@ int hebb_model_record_state(hebb_model *m, int pop, const char *var, const uint3
   return 0;
 }
 
+int hebb_model_add_feedback(hebb_model *m, const char *name, int from_pop, int to_pop,
+                            hebb_feedback_kind kind, double delay_ms, double scale, int *id) {
+  const int pops[2] = {from_pop, to_pop};
+  const char *field[2] = {"source", "target"};
+  for (int k = 0; k < 2; k++) {
+    if (bad_pop(m, pops[k]))
+      return hebb__model_fail(m, HEBB_EINVAL, field[k], "no population %d", pops[k]);
+    if (m->pops[pops[k]].desc->stimulus)
+      return hebb__model_fail(m, HEBB_EINVAL, field[k],
+                              "'%s' is a stimulus; feedback carries the error between neuron "
+                              "populations",
+                              m->pops[pops[k]].name);
+  }
+  if (from_pop == to_pop)
+    return hebb__model_fail(m, HEBB_EINVAL, "target",
+                            "feedback from '%s' onto itself; it goes from the population with "
+                            "the target to a hidden one",
+                            m->pops[from_pop].name);
+  if (kind != HEBB_FEEDBACK_SYMMETRIC && kind != HEBB_FEEDBACK_RANDOM &&
+      kind != HEBB_FEEDBACK_UNIFORM)
+    return hebb__model_fail(m, HEBB_EINVAL, "feedback", "unknown feedback kind %d", (int)kind);
+  if (!isfinite(delay_ms) || delay_ms / m->dt > 65535)
+    return hebb__model_fail(m, HEBB_ERANGE, "delay",
+                            "the feedback delay must be at most 65535 steps, got %g ms", delay_ms);
+  if (delay_ms > 0 &&
+      (delay_ms < m->dt * (1 - 1e-9) ||
+       fabs(delay_ms / m->dt - llround(delay_ms / m->dt)) > 1e-6 * delay_ms / m->dt))
+    return hebb__model_fail(m, HEBB_ERANGE, "delay",
+                            "the feedback delay %g ms must be a whole number of steps (dt = %g ms)",
+                            delay_ms, m->dt);
+  if (!isfinite(scale))
+    return hebb__model_fail(m, HEBB_ERANGE, "scale", "the scale must be finite");
+  char nm[160];
+  if (name)
+    snprintf(nm, sizeof nm, "%s", name);
+  else
+    snprintf(nm, sizeof nm, "%s_to_%s", m->pops[from_pop].name, m->pops[to_pop].name);
+  if (strlen(nm) >= sizeof m->fbs[0].name || !valid_name(nm))
+    return hebb__model_fail(m, HEBB_EINVAL, "name",
+                            "feedback name '%s' must be an identifier of at most 63 characters",
+                            nm);
+  for (int i = 0; i < m->nprojs; i++)
+    if (strcmp(m->projs[i].name, nm) == 0)
+      return hebb__model_fail(m, HEBB_EINVAL, "name",
+                              "'%s' already names a projection (give each a distinct name:)", nm);
+  for (int i = 0; i < m->nfbs; i++)
+    if (strcmp(m->fbs[i].name, nm) == 0)
+      return hebb__model_fail(m, HEBB_EINVAL, "name",
+                              "feedback '%s' is defined twice (give each a distinct name:)", nm);
+  hebb_feedback *v = realloc(m->fbs, (size_t)(m->nfbs + 1) * sizeof *v);
+  if (!v)
+    return hebb__model_fail(m, HEBB_ENOMEM, "", "out of memory");
+  m->fbs = v;
+  hebb_feedback *f = &m->fbs[m->nfbs];
+  memset(f, 0, sizeof *f);
+  memcpy(f->name, nm, strlen(nm) + 1); /* checked above: it fits */
+  f->from = from_pop;
+  f->to = to_pop;
+  f->kind = kind;
+  f->delay_ms = delay_ms > 0 ? delay_ms : 0.0;
+  f->scale = scale;
+  if (id)
+    *id = m->nfbs;
+  m->nfbs++;
+  return 0;
+}
+
+int hebb_model_check_feedback(const hebb_model *m, int fb) {
+  if (fb < 0 || fb >= m->nfbs)
+    return hebb__model_fail(m, HEBB_EINVAL, "", "no feedback %d", fb);
+  const hebb_feedback *f = &m->fbs[fb];
+  const hebb_pop *out = &m->pops[f->from], *hid = &m->pops[f->to];
+  if (!out->target_times)
+    return hebb__model_fail(m, HEBB_EINVAL, "source",
+                            "feedback '%s': population '%s' has no target; the error it feeds "
+                            "back is its target minus its own spikes",
+                            f->name, out->name);
+  if (hid->target_times)
+    return hebb__model_fail(m, HEBB_EINVAL, "target",
+                            "feedback '%s': population '%s' has a target of its own; a "
+                            "population learns from its target or from feedback, not both",
+                            f->name, hid->name);
+  bool learns = false;
+  int nfwd = 0;
+  for (int p = 0; p < m->nprojs; p++) {
+    const hebb_proj *pj = &m->projs[p];
+    learns |= pj->spec.target == f->to && pj->rule && pj->rule->on_step;
+    nfwd += pj->spec.source == f->to && pj->spec.target == f->from;
+  }
+  if (!learns)
+    return hebb__model_fail(m, HEBB_EINVAL, "target",
+                            "feedback '%s' reaches population '%s', but no projection onto it "
+                            "has a rule that learns from an error (such as superspike)",
+                            f->name, hid->name);
+  if (f->kind == HEBB_FEEDBACK_SYMMETRIC && nfwd != 1)
+    return hebb__model_fail(m, HEBB_EINVAL, "feedback",
+                            "feedback '%s' is symmetric: it needs exactly one projection from "
+                            "'%s' to '%s' (whose weights it sends the error back through), "
+                            "found %d",
+                            f->name, hid->name, out->name, nfwd);
+  return 0;
+}
+
 /* ---- the model hash (checkpoints) ------------------------------------------------------- */
 
 static void h_u64(XXH3_state_t *h, uint64_t v) {
@@ -1106,6 +1214,20 @@ uint64_t hebb_model_hash(const hebb_model *m) {
     h_u64(h, r->n);
     for (size_t k = 0; k < r->n; k++)
       h_u64(h, r->indices[k]);
+  }
+  /* feedback is hashed only where there is some, so that older models keep their hash */
+  if (m->nfbs) {
+    h_str(h, "feedback");
+    h_u64(h, (uint64_t)m->nfbs);
+    for (int i = 0; i < m->nfbs; i++) {
+      const hebb_feedback *f = &m->fbs[i];
+      h_str(h, f->name);
+      h_u64(h, (uint64_t)f->from);
+      h_u64(h, (uint64_t)f->to);
+      h_u64(h, (uint64_t)f->kind);
+      h_f64(h, f->delay_ms);
+      h_f64(h, f->scale);
+    }
   }
   uint64_t v = XXH3_64bits_digest(h);
   XXH3_freeState(h);

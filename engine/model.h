@@ -67,6 +67,15 @@ typedef struct {
   hebb_dist critic_delay_ms;
 } hebb_proj;
 
+/* Error feedback onto a hidden layer (hebb_model_add_feedback). */
+typedef struct {
+  char name[64];
+  int from, to; /* the population with the target; the population that receives its error */
+  hebb_feedback_kind kind;
+  double delay_ms; /* <= 0: the network's smallest delay */
+  double scale;
+} hebb_feedback;
+
 typedef struct {
   int pop;
   int var;
@@ -87,6 +96,8 @@ struct hebb_model {
   int nprojs;
   hebb_state_rec *recs;
   int nrecs;
+  hebb_feedback *fbs;
+  int nfbs;
   uint64_t total_neurons;
   hebb_error_info err;
 };

@@ -298,11 +298,12 @@ void hebb_plastic_period(hebb_plastic *pl, uint64_t step, float *syn_w) {
 }
 
 void hebb_plastic_step(hebb_plastic *pl, uint64_t step, float *syn_w, const double *v,
-                       const uint8_t *spk, const uint8_t *tgt) {
+                       const uint8_t *spk, const uint8_t *tgt, const double *err) {
   hebb_rule_ctx c = context(pl, step);
   c.post_v = v;
   c.post_spikes = spk;
   c.post_target = tgt;
+  c.post_error = err;
   if (pl->rule->on_step_pre)
     pl->rule->on_step_pre(&c, pl->ngroups);
   each_neuron(pl, &c, syn_w, pl->rule->on_step);

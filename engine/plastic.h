@@ -80,9 +80,10 @@ void hebb_plastic_modulate(hebb_plastic *pl, uint64_t step, float *syn_w);
 /* Runs the rule's periodic hook if STEP ends a period. */
 void hebb_plastic_period(hebb_plastic *pl, uint64_t step, float *syn_w);
 /* The rule's per-step hooks (on_step_pre, then on_step for every neuron) with the target
- * block's membrane potentials, spikes and target spikes of this step. */
+ * block's membrane potentials, spikes, target spikes and fed-back error (NULL: none) of this
+ * step. */
 void hebb_plastic_step(hebb_plastic *pl, uint64_t step, float *syn_w, const double *v,
-                       const uint8_t *spk, const uint8_t *tgt);
+                       const uint8_t *spk, const uint8_t *tgt, const double *err);
 /* STEP is the last of a learning phase: the rule's on_phase for every neuron. */
 void hebb_plastic_phase_end(hebb_plastic *pl, uint64_t step, float *syn_w);
 /* Adds this step's spikes to the traces, after the hooks. */

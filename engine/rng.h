@@ -17,12 +17,13 @@
 
 /* Streams: purpose << 16 | object id. Frozen: changing them changes every result. */
 enum {
-  HEBB_STREAM_INITIAL = 1, /* per population and state variable */
-  HEBB_STREAM_CONNECT = 2, /* per projection: which pairs are connected */
-  HEBB_STREAM_WEIGHT = 3,  /* per projection: weight of each synapse */
-  HEBB_STREAM_DELAY = 4,   /* per projection: delay of each synapse */
-  HEBB_STREAM_POISSON = 5, /* per population: Poisson generator spikes */
-  HEBB_STREAM_CRITIC = 6,  /* per projection: delays of its critic's rewards */
+  HEBB_STREAM_INITIAL = 1,  /* per population and state variable */
+  HEBB_STREAM_CONNECT = 2,  /* per projection: which pairs are connected */
+  HEBB_STREAM_WEIGHT = 3,   /* per projection: weight of each synapse */
+  HEBB_STREAM_DELAY = 4,    /* per projection: delay of each synapse */
+  HEBB_STREAM_POISSON = 5,  /* per population: Poisson generator spikes */
+  HEBB_STREAM_CRITIC = 6,   /* per projection: delays of its critic's rewards */
+  HEBB_STREAM_FEEDBACK = 7, /* per feedback: random feedback weights B_ki */
 };
 
 typedef struct {

@@ -792,7 +792,9 @@ static void free_partition(partition *pt) {
     free(b->rule_spk);
     free(b->rule_tgt);
     free(b->tg_ev);
+    free(b->rule_err);
   }
+  hebb__fb_free(pt);
   free(pt->blocks);
   free(pt->src_groups);
   free(pt->grp_start);
@@ -861,6 +863,7 @@ void hebb_sim_free(hebb_sim *s) {
     for (int p = 0; p < s->P; p++)
       free_partition(&s->parts[p]);
   free(s->parts);
+  hebb__fb_free_shared(s);
   free(s->proj_direct);
   free(s->pop_silent);
   if (s->topo)
@@ -923,6 +926,11 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
         m->projs[i].delay_min_steps < dmin)
       dmin = m->projs[i].delay_min_steps;
   s->epoch = dmin ? dmin : 1;
+  int fbrc = hebb__fb_build_shared(s);
+  if (fbrc) {
+    hebb_sim_free(s);
+    return fbrc;
+  }
 
   int nthreads = 0;
   omp_set_dynamic(0);
@@ -943,6 +951,8 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
         rc = build_recorders(s, pt);
       if (!rc)
         rc = build_plasticity(s, pt);
+      if (!rc)
+        rc = hebb__fb_build(s, pt);
       /* deliveries are queued at an epoch's end for up to max_delay steps later */
       if (!rc)
         rc = hebb_queue_init(&pt->q, max_delay + s->epoch, 0);
@@ -1203,7 +1213,9 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
 
 /* The per-step hooks of rules that have them (on_step), with their blocks' potentials,
  * spikes and target spikes of step N. */
-static void step_rules(partition *pt, uint64_t n) {
+static void step_rules(hebb_sim *s, partition *pt, uint64_t n) {
+  if (pt->nfb)
+    hebb__fb_consume(s, pt, n);
   bool any = false;
   for (int k = 0; k < pt->npl && !any; k++)
     any = pt->pl[k].rule->on_step && pt->pl[k].hooks;
@@ -1243,13 +1255,14 @@ static void step_rules(partition *pt, uint64_t n) {
     if (!pl->rule->on_step || !pl->hooks)
       continue;
     block *b = &pt->blocks[pl->blk];
-    hebb_plastic_step(pl, n, pt->syn_w, b->rule_v, b->rule_spk, b->tg_ev ? b->rule_tgt : NULL);
+    hebb_plastic_step(pl, n, pt->syn_w, b->rule_v, b->rule_spk, b->tg_ev ? b->rule_tgt : NULL,
+                      b->rule_err);
   }
 }
 
 /* The rule hooks of a step (MODELS.md section 0): on_pre for every arrival in delivery
  * order, on_post for every postsynaptic spike, then the traces take this step's spikes. */
-static void plasticity(partition *pt, uint64_t n) {
+static void plasticity(hebb_sim *s, partition *pt, uint64_t n) {
   /* a projection in a frozen phase skips its hooks (unless its rule has on_phase and keeps
    * its weights still itself); its traces still count the spikes */
   for (int k = 0; k < pt->npl; k++) {
@@ -1275,7 +1288,7 @@ static void plasticity(partition *pt, uint64_t n) {
     for (int k = 0; k < pt->npl; k++)
       if (pt->pl[k].blk == pt->post_blk[e])
         hebb_plastic_count_post(&pt->pl[k], n, pt->post_idx[e]);
-  step_rules(pt, n);
+  step_rules(s, pt, n);
   pt->narrivals = 0;
   pt->npost = 0;
   for (int k = 0; k < pt->npl; k++) {
@@ -1392,16 +1405,22 @@ static void run_partition(hebb_sim *s, partition *pt, uint64_t from, uint64_t to
     update(s, pt, n);
     mark(pt, PH_UPDATE);
     if (pt->npl) {
-      plasticity(pt, n);
+      plasticity(s, pt, n);
       mark(pt, PH_PLASTICITY);
     }
     record_state(s, pt, n);
     record_weights(s, pt, n);
     mark(pt, PH_RECORD);
     if ((n + 1) % E == 0) {
+      if (pt->nfb) {
+        hebb__fb_publish(s, pt, n / E);
+        mark(pt, PH_PLASTICITY);
+      }
 #pragma omp barrier
       mark(pt, PH_BARRIER);
       exchange(s, pt, n / E);
+      if (pt->nfb && hebb__fb_exchange(s, pt, n / E))
+        part_fail(pt, HEBB_ENOMEM, "error feedback");
       mark(pt, PH_EXCHANGE);
     }
   }

@@ -91,7 +91,31 @@ typedef struct {
   uint64_t *tg_ev; /* phase step << 32 | block-local neuron */
   size_t ntg, tg_pos;
   uint64_t tg_period;
+  double *rule_err; /* the error fed back to each neuron this step (feedback.c), or NULL */
 } block;
+
+/* Error feedback onto a hidden population (feedback.c), what every partition shares: the
+ * output population's target schedule and, for symmetric feedback, the forward weights
+ * published at the end of every epoch, double-buffered by epoch parity. */
+typedef struct {
+  uint32_t nout, nhid;
+  uint32_t D;      /* delay in steps, at least the epoch */
+  int fwd;         /* the projection hidden -> output, or -1 */
+  uint64_t period; /* of the output's target, in steps */
+  uint64_t *tg;    /* target events of the output population: phase step << 32 | index */
+  size_t ntg;
+  double *w[2]; /* symmetric: W[i * nhid + k], weight of k -> i; NULL otherwise */
+} fbshared;
+
+/* ... and what each partition keeps of it. */
+typedef struct {
+  double *B;    /* random and uniform: B[l * nout + i] for local hidden neuron l */
+  double *ring; /* [D * local hidden]: the error due in step t is at slot t % D */
+  uint64_t *ev; /* scratch of the exchange: an epoch's output spikes and targets */
+  size_t nev, evcap;
+  uint32_t *ri; /* scratch: output neurons with a raw error in one step, and their errors */
+  int *rv;
+} fbpart;
 
 /* A state recorder's share on one partition. */
 typedef struct {
@@ -140,6 +164,8 @@ typedef struct {
   samplebuf samples;
   staterec *srec;
   int nsrec;
+  fbpart *fb; /* per feedback of the model */
+  int nfb;
   dcsrc *dc;
   size_t ndc;
   uint64_t *dc_change;
@@ -164,6 +190,8 @@ struct hebb_sim {
   uint32_t epoch; /* steps per epoch = d_min */
   uint64_t step;
   partition *parts;
+  fbshared *fbs;
+  int nfbs;
   hwloc_topology_t topo;
   bool pin;
   bool hw_counters; /* measure hardware counters per phase (hebb_sim_options) */
@@ -179,8 +207,21 @@ enum {
   HEBB_SEC_FLIGHT = 0x0003,   /* spikes with deliveries still queued */
   HEBB_SEC_PLASTIC = 0x0004,  /* weights, rule state, traces, neuromodulators */
   HEBB_SEC_COUNTERS = 0x0005, /* ancillary: spike and event counts for the summary */
+  HEBB_SEC_FEEDBACK = 0x0006, /* errors on their way back to hidden layers */
   HEBB_SEC_OUTPUT = 0x0010,   /* io/checkpoint.c: lengths of the output files */
 };
+
+/* Error feedback (feedback.c). */
+int hebb__fb_build_shared(hebb_sim *s); /* checks the model's feedbacks; model error set */
+void hebb__fb_free_shared(hebb_sim *s);
+int hebb__fb_build(hebb_sim *s, partition *pt);
+void hebb__fb_free(partition *pt);
+/* at the end of epoch E, before the barrier */
+void hebb__fb_publish(hebb_sim *s, partition *pt, uint64_t e);
+/* after the barrier of epoch E */
+int hebb__fb_exchange(hebb_sim *s, partition *pt, uint64_t e);
+/* at step N, before the rules' per-step hooks */
+void hebb__fb_consume(hebb_sim *s, partition *pt, uint64_t n);
 
 typedef struct hebb_ckpt_writer hebb_ckpt_writer;
 typedef struct hebb_ckpt_reader hebb_ckpt_reader;

@@ -10,6 +10,7 @@
  *   - presynaptic traces and state once per (source, projection, delay) group (every
  *     partition that holds a piece of the group keeps an identical copy: the spike train it
  *     sees is the same);
+ *   - errors on their way back to hidden layers (feedback.c), per hidden neuron by index;
  *   - events in flight as the spikes they came from: (emission step, source gid) of every
  *     spike with a delivery still queued somewhere; a restore queues, on each partition, the
  *     deliveries of those spikes that are not yet due. (The network is rebuilt from the
@@ -536,6 +537,30 @@ static void seek_schedules(hebb_sim *s) {
   }
 }
 
+/* ---- error feedback ------------------------------------------------------------------ */
+
+/* Per feedback, per hidden neuron by index: the errors due in the next D steps, in step
+ * order (feedback.c keeps them in a ring). */
+static void xfer_feedback(xio *x, hebb_sim *s) {
+  const hebb_model *m = s->m;
+  const uint32_t P = (uint32_t)s->P;
+  xcheck(x, (uint64_t)m->nfbs, "the number of feedbacks");
+  for (int f = 0; f < m->nfbs && !x->rc; f++) {
+    const fbshared *sh = &s->fbs[f];
+    const hebb_pop *hp = &m->pops[m->fbs[f].to];
+    xcheck(x, sh->D, "a feedback's delay in steps");
+    xcheck(x, hp->size, "the size of a population receiving feedback");
+    for (uint32_t j = 0; j < hp->size && !x->rc; j++) {
+      uint32_t gid = hp->gid0 + j;
+      partition *pt = &s->parts[gid % P];
+      const block *b = &pt->blocks[m->fbs[f].to];
+      size_t l = gid / P - b->l0;
+      for (uint64_t t = s->step; t < s->step + sh->D; t++)
+        xfer(x, &pt->fb[f].ring[(size_t)(t % sh->D) * b->n + l], sizeof(double));
+    }
+  }
+}
+
 static int xfer_all(hebb_sim *s, xio *x, const hebb_ckpt_reader *r) {
   const hebb_model *m = s->m;
   begin(x, r, HEBB_SEC_META, "meta");
@@ -581,6 +606,12 @@ static int xfer_all(hebb_sim *s, xio *x, const hebb_ckpt_reader *r) {
   end(x);
   free(pc);
   free(cur);
+
+  if (m->nfbs) {
+    begin(x, r, HEBB_SEC_FEEDBACK, "feedback");
+    xfer_feedback(x, s);
+    end(x);
+  }
 
   /* ancillary: an older reader may skip it, and a missing one is no error */
   if (!x->load || hebb_ckpt_data(r, HEBB_SEC_COUNTERS, NULL)) {

@@ -261,6 +261,32 @@ int hebb_model_add_reward(hebb_model *m, int proj, double at_ms, double amount);
  * network's smallest delay and at most 65535 steps. One critic per projection. */
 int hebb_model_set_critic(hebb_model *m, int proj, int pre_pop, uint32_t pre_index, int post_pop,
                           uint32_t post_index, double window_ms, hebb_dist delay_ms, double amount);
+/* Error feedback for learning rules that train spike trains through a hidden layer
+ * (superspike): the raw error of every neuron i of population FROM, the population with the
+ * target (+1 per target spike, -1 per own spike), reaches every neuron k of population TO
+ * DELAY_MS later, weighted by B_ki, and is the error that TO's rules learn from:
+ *   HEBB_FEEDBACK_SYMMETRIC  B_ki = SCALE * (the weight of the synapses k -> i of the one
+ *                            projection from TO to FROM), as it stands at the end of the
+ *                            epoch the error was made in;
+ *   HEBB_FEEDBACK_RANDOM     B_ki ~ N(0, SCALE^2), drawn once (counter-based: the same on any
+ *                            number of threads);
+ *   HEBB_FEEDBACK_UNIFORM    B_ki = SCALE.
+ * DELAY_MS <= 0 means the network's smallest delay; a positive delay must be at least that
+ * (the error travels like a spike) and at most 65535 steps. Stores the feedback's id in ID
+ * (may be NULL). */
+typedef enum {
+  HEBB_FEEDBACK_SYMMETRIC,
+  HEBB_FEEDBACK_RANDOM,
+  HEBB_FEEDBACK_UNIFORM,
+} hebb_feedback_kind;
+int hebb_model_add_feedback(hebb_model *m, const char *name, int from_pop, int to_pop,
+                            hebb_feedback_kind kind, double delay_ms, double scale, int *id);
+/* Checks feedback FB against the rest of the model, once targets and projections are in
+ * place: FROM has a target, TO has none and is the target of a projection whose rule learns
+ * from an error, and symmetric feedback has its one forward projection. hebb_sim_new checks
+ * again, and also the delay. */
+int hebb_model_check_feedback(const hebb_model *m, int fb);
+
 /* Checks the rule parameters of PROJ together; on failure the error's field is the
  * parameter whose setting last made them invalid (or "plasticity"). */
 int hebb_model_check_plasticity(hebb_model *m, int proj);
@@ -361,6 +387,11 @@ typedef struct {
 /* All synapses of projection PROJ now, sorted by source, target, then creation order (the
  * caller frees the array). */
 int hebb_sim_synapses(const hebb_sim *s, int proj, hebb_synapse **syn, size_t *n);
+/* The feedback matrix of feedback FB (hebb_model_add_feedback) now, into B[k * nout + i]
+ * for hidden neuron k and output neuron i (nout, nhid: the sizes of the feedback's source and
+ * target populations; B holds nhid * nout values). For symmetric feedback, the scaled
+ * forward weights as they stand now. */
+int hebb_sim_feedback_matrix(const hebb_sim *s, int fb, double *B);
 /* Moves the recorded weight snapshots into a new array sorted by step, projection, source,
  * target (the caller frees it). */
 int hebb_sim_take_weights(hebb_sim *s, hebb_synapse **syn, size_t *n);
@@ -499,6 +530,8 @@ int hebb_output_sync(hebb_output *o, hebb_sim *s, hebb_output_pos *pos, char *er
 /* The name of a checkpoint section type ("neurons", ...), NULL for one this Hebb does not
  * know. */
 const char *hebb_checkpoint_section_name(uint32_t type);
+/* The section types this Hebb knows (N of them): a reader refuses other critical ones. */
+const uint32_t *hebb_checkpoint_sections(size_t *n);
 /* Reopens the output directory DIR of an interrupted run to continue it: its files are cut
  * back to POS (what was written after the checkpoint is discarded) and appended to. Fails,
  * changing nothing, when a file is missing, shorter than POS, or has another header. */

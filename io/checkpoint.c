@@ -19,7 +19,13 @@ static double seconds(void) {
 
 /* The section types this Hebb reads: anything else critical is refused. */
 static const uint32_t known[] = {HEBB_SEC_META,    HEBB_SEC_NEURONS,  HEBB_SEC_FLIGHT,
-                                 HEBB_SEC_PLASTIC, HEBB_SEC_COUNTERS, HEBB_SEC_OUTPUT};
+                                 HEBB_SEC_PLASTIC, HEBB_SEC_COUNTERS, HEBB_SEC_FEEDBACK,
+                                 HEBB_SEC_OUTPUT};
+
+const uint32_t *hebb_checkpoint_sections(size_t *n) {
+  *n = sizeof known / sizeof known[0];
+  return known;
+}
 
 const char *hebb_checkpoint_section_name(uint32_t type) {
   switch (type) {
@@ -33,6 +39,8 @@ const char *hebb_checkpoint_section_name(uint32_t type) {
     return "plasticity";
   case HEBB_SEC_COUNTERS:
     return "counters";
+  case HEBB_SEC_FEEDBACK:
+    return "feedback";
   case HEBB_SEC_OUTPUT:
     return "output positions";
   default:

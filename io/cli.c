@@ -617,9 +617,10 @@ static int run_model(hebb_model *m, run_args *a, const char *out_dir) {
 static int open_ckpt(const char *path, hebb_ckpt_reader **r) {
   /* every section type is listed as known, so that inspect shows them all; an unknown
    * critical one is still reported by resume */
-  static const uint32_t all[] = {0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0010};
+  size_t nall;
+  const uint32_t *all = hebb_checkpoint_sections(&nall);
   char err[640];
-  if (hebb_ckpt_open(r, path, all, sizeof all / sizeof all[0], err, sizeof err)) {
+  if (hebb_ckpt_open(r, path, all, nall, err, sizeof err)) {
     fprintf(stderr, "hebb: %s\n", err);
     return EXIT_INPUT;
   }

@@ -980,6 +980,11 @@ typedef struct {
   uint64_t critic_index[2];
   double critic_window, critic_amount;
   hebb_dist critic_delay;
+  /* a feedback entry (a `feedback:` key): it carries the error of the source, which has a
+   * target, back to the target, a hidden layer (hebb_model_add_feedback), not spikes */
+  bool feedback;
+  int fb_kind; /* hebb_feedback_kind, -1 when not valid */
+  double fb_delay, fb_scale;
   int id; /* builder id; -1 until added */
 } proj_entry;
 
@@ -1668,6 +1673,32 @@ static const key_spec PROJ_KEYS[JK_COUNT] = {
     [JK_PLASTICITY] = {"plasticity", false, "a mapping such as {rule: stdp, Wmax: 10 nS}"},
 };
 
+/* A feedback entry shares name, source and target with a projection (same indices). */
+enum {
+  FK_NAME = JK_NAME,
+  FK_SOURCE = JK_SOURCE,
+  FK_TARGET = JK_TARGET,
+  FK_FEEDBACK,
+  FK_DELAY,
+  FK_SCALE,
+  FK_COUNT
+};
+static const key_spec FB_KEYS[FK_COUNT] = {
+    [FK_NAME] = {"name", false, "a name made of letters, digits and '_'"},
+    [FK_SOURCE] = {"source", true, "the population with the target"},
+    [FK_TARGET] = {"target", true, "the hidden population that learns from the error"},
+    [FK_FEEDBACK] = {"feedback", true, "symmetric, random or uniform"},
+    [FK_DELAY] = {"delay", false, "a time such as 1 ms"},
+    [FK_SCALE] = {"scale", false, "a number such as 1"},
+};
+
+static const struct {
+  const char *name;
+  hebb_feedback_kind kind;
+} FEEDBACKS[] = {{"symmetric", HEBB_FEEDBACK_SYMMETRIC},
+                 {"random", HEBB_FEEDBACK_RANDOM},
+                 {"uniform", HEBB_FEEDBACK_UNIFORM}};
+
 /* The keys only some rules take; each rule names the one it needs (-1 for none). */
 static const int RULE_KEYS[] = {JK_P, JK_INDEGREE, JK_OUTDEGREE, JK_N};
 
@@ -2122,18 +2153,44 @@ static void read_plasticity(ir_t *ir, proj_entry *j, yaml_node_t *node, const ch
     read_critic(ir, j, xkeys[XK_CRITIC], xvals[XK_CRITIC], what);
 }
 
+/* The rest of a feedback entry: {feedback: KIND, delay: TIME, scale: NUMBER}. */
+static void read_feedback(ir_t *ir, proj_entry *j, yaml_node_t *const *vals) {
+  ctx_t *c = ir->c;
+  char names[LIST_MAX], sug[96];
+  table_ref tab = TABLE_REF(FEEDBACKS);
+  const char *s = need_scalar(c, vals[FK_FEEDBACK], "feedback", FB_KEYS[FK_FEEDBACK].hint);
+  for (size_t k = 0; s != NULL && k < sizeof FEEDBACKS / sizeof FEEDBACKS[0]; k++)
+    if (strcmp(FEEDBACKS[k].name, s) == 0)
+      j->fb_kind = (int)FEEDBACKS[k].kind;
+  if (s != NULL && j->fb_kind < 0)
+    report(c, vals[FK_FEEDBACK], "unknown feedback '%.*s%s'%s; expected one of %s", ECHO(s),
+           suggest(s, next_in_table, &tab, sug, sizeof sug),
+           list_names(next_in_table, &tab, names, sizeof names));
+  if (vals[FK_DELAY] != NULL &&
+      read_quantity(c, vals[FK_DELAY], HEBB_DIM_TIME, "delay", &j->fb_delay) && !(j->fb_delay > 0))
+    report(c, vals[FK_DELAY], "the feedback delay must be positive, got %g ms; expected %s",
+           j->fb_delay, FB_KEYS[FK_DELAY].hint);
+  if (vals[FK_SCALE] != NULL)
+    read_quantity(c, vals[FK_SCALE], HEBB_DIM_NONE, "scale", &j->fb_scale);
+}
+
 static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
   ctx_t *c = ir->c;
   char what[128], names[LIST_MAX], sug[96];
-  entry_what("projection", peek_scalar(c, node, "name"), index, what, sizeof what);
+  entry_what(map_key(c, node, "feedback") != NULL ? "feedback" : "projection",
+             peek_scalar(c, node, "name"), index, what, sizeof what);
   proj_entry *j = &ir->projs[ir->nprojs++];
   j->node = node;
   j->src = j->dst = -1;
   j->mod_pop = -1;
   j->id = -1;
   j->spec = hebb_projection_spec_default();
+  j->feedback = map_key(c, node, "feedback") != NULL;
+  j->fb_kind = -1;
+  j->fb_scale = 1.0;
   yaml_node_t *keys[JK_COUNT], *vals[JK_COUNT];
-  if (!read_mapping(c, node, PROJ_KEYS, JK_COUNT, what, false, keys, vals)) {
+  if (!read_mapping(c, node, j->feedback ? FB_KEYS : PROJ_KEYS, j->feedback ? FK_COUNT : JK_COUNT,
+                    what, false, keys, vals)) {
     ir->proj_names_incomplete = true;
     return;
   }
@@ -2167,6 +2224,10 @@ static void read_projection(ir_t *ir, yaml_node_t *node, size_t index) {
     j->name = j->default_name;
   } else if (vals[JK_NAME] == NULL) {
     ir->proj_names_incomplete = true;
+  }
+  if (j->feedback) {
+    read_feedback(ir, j, vals);
+    return;
   }
 
   int rule = -1;
@@ -2484,6 +2545,13 @@ static void read_weight_rec(ir_t *ir, yaml_node_t *node, size_t index) {
                ECHO(name), suggest(name, next_projection, ir, sug, sizeof sug),
                list_names(next_projection, ir, names, sizeof names));
     }
+    if (proj >= 0 && ir->projs[proj].feedback) {
+      report(c, vals[WK_PROJECTION],
+             "'%s' is a feedback: it carries the error back and has no weights of its own; "
+             "expected a projection",
+             name);
+      proj = -1;
+    }
     for (size_t k = 0; proj >= 0 && k < ir->nweights; k++)
       if (ir->weights[k].proj == proj) {
         report(c, vals[WK_PROJECTION],
@@ -2721,7 +2789,7 @@ static double default_modulator_delay(const ir_t *ir, double dt) {
   long long best = 0;
   for (size_t i = 0; i < ir->nprojs; i++) {
     const proj_entry *j = &ir->projs[i];
-    if (j->src < 0 || ir->pops[j->src].model == NULL ||
+    if (j->feedback || j->src < 0 || ir->pops[j->src].model == NULL ||
         strcmp(ir->pops[j->src].model, "dc_generator") == 0)
       continue;
     const hebb_dist *d = &j->spec.delay_ms;
@@ -2858,6 +2926,8 @@ static hebb_model *build(ir_t *ir, const char *name) {
     /* A failed endpoint was reported already; the projection cannot be checked without it. */
     if (j->src < 0 || j->dst < 0 || ir->pops[j->src].id < 0 || ir->pops[j->dst].id < 0)
       continue;
+    if (j->feedback)
+      continue; /* after every projection: see below */
     j->spec.source = ir->pops[j->src].id;
     j->spec.target = ir->pops[j->dst].id;
     if ((rc = hebb_model_add_projection(m, &j->spec, &j->id)) != 0) {
@@ -2866,6 +2936,26 @@ static hebb_model *build(ir_t *ir, const char *name) {
     } else if (j->plast_rule != NULL) {
       build_plasticity(ir, m, j);
     }
+  }
+  for (size_t i = 0; i < ir->nprojs; i++) {
+    proj_entry *j = &ir->projs[i];
+    if (!j->feedback || j->fb_kind < 0 || j->src < 0 || j->dst < 0 || ir->pops[j->src].id < 0 ||
+        ir->pops[j->dst].id < 0)
+      continue;
+    int fb;
+    if ((rc = hebb_model_add_feedback(m, j->name, ir->pops[j->src].id, ir->pops[j->dst].id,
+                                      (hebb_feedback_kind)j->fb_kind, j->fb_delay, j->fb_scale,
+                                      &fb)) != 0 ||
+        (rc = hebb_model_check_feedback(m, fb)) != 0) {
+      builder_error(ir, m, rc, j->node, NULL);
+      continue;
+    }
+    double dmin = default_modulator_delay(ir, hebb_model_dt(m));
+    if (j->fb_delay > 0 && j->fb_delay < dmin * (1 - 1e-9))
+      report(ir->c, map_key(ir->c, j->node, "delay"),
+             "the feedback delay %g ms is shorter than the network's smallest synaptic delay "
+             "(%g ms); expected at least that: the error travels like a spike",
+             j->fb_delay, dmin);
   }
   for (size_t i = 0; i < ir->nspikes; i++) {
     int id = ir->pops[ir->spikes[i].pop].id;

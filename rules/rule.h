@@ -44,10 +44,11 @@ extern "C" {
  * with any change to the structures below. Version 2 added the neuromodulator (on_modulator,
  * mod_tau_param, hebb_rule_ctx.mod); version 3 the per-neuron state (pre_state, post_state,
  * state_init, hebb_rule_ctx.pre_state / post_state) and learning phases for rules that
- * integrate between events (on_phase, hebb_rule_ctx.learning). Frozen in every version: `abi` and
- * `name` are the first two fields of hebb_rule, so that a loader can read them before it trusts the
- * rest. */
-#define HEBB_RULE_ABI 3
+ * integrate between events (on_phase, hebb_rule_ctx.learning); version 4 the error that a
+ * hidden layer receives through feedback (hebb_rule_ctx.post_error). Frozen in every version: `abi`
+ * and `name` are the first two fields of hebb_rule, so that a loader can read them before it trusts
+ * the rest. */
+#define HEBB_RULE_ABI 4
 
 typedef struct {
   const char *name;
@@ -131,6 +132,11 @@ typedef struct {
   const double *post_v;
   const uint8_t *post_spikes;
   const uint8_t *post_target;
+  /* For on_step only: per target neuron, the raw error that reaches it in this step through
+   * feedback from a layer with a target (hebb_model_add_feedback: the sum over that layer's
+   * neurons i of B_ki (target spikes - own spikes of i), made a feedback delay ago); NULL
+   * when the population receives no feedback */
+  const double *post_error;
 } hebb_rule_ctx;
 
 /* The synapses reached by one presynaptic spike: one source, one delay, consecutive in
@@ -215,8 +221,8 @@ typedef struct hebb_rule {
    * superspike): at the end of every step, after the traces took the step's spikes (a trace
    * read at c->step includes them), on_step_pre once for the projection (c->pre_state and
    * the presynaptic traces of all NGROUPS groups), then on_step for every neuron of the
-   * target population, with c->post_v, c->post_spikes and c->post_target. Both run in
-   * frozen phases too if the rule has on_phase; otherwise they are skipped then. */
+   * target population, with c->post_v, c->post_spikes, c->post_target and c->post_error. Both run
+   * in frozen phases too if the rule has on_phase; otherwise they are skipped then. */
   void (*on_step_pre)(const hebb_rule_ctx *c, uint32_t ngroups);
   void (*on_step)(const hebb_rule_ctx *c, const hebb_rule_post *syn);
   /* HEBB_RULE_SIGNED: weights may be negative (the rule bounds them to [-Wmax, Wmax], say);

@@ -31,8 +31,13 @@
  * m, v per synapse (float, beside the weight). Every update is computed in double and stored.
  * The loss is not computed here: `hebb vanrossum` measures it on the recorded spikes.
  *
- * Not here yet: hidden layers (error fed back through symmetric, random or uniform feedback
- * weights), the feedback delay and the layer-wise normalisation option.
+ * Hidden layers: a population without a target that receives feedback (a `feedback` entry,
+ * hebb_model_add_feedback) learns from the raw error the feedback brings it,
+ *   err_k = sum_i B_ki (target spikes - own spikes of output neuron i), a feedback delay ago,
+ * filtered by its own kernel like an output neuron's (MODELS.md 2.10); the surrogate uses its
+ * own potential. B is symmetric (the forward weights k -> i), random or uniform.
+ * Not here: the layer-wise normalisation option, and delaying the hidden layer's surrogate
+ * and presynaptic traces by the feedback delay as the reference's random-feedback run does.
  *
  * Units: U, theta, v_min in mV; beta in 1/mV; eta and Wmax in the projection's weight unit.
  */
@@ -127,7 +132,11 @@ static void on_step(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double rise = exp(-c->dt / p[P_TAU_RISE]), k = c->dt / p[P_TAU_DECAY];
   const double sg = surrogate(p, c->post_v[i]);
   double *et = &c->post_state[POST_ET][i], *e = &c->post_state[POST_E][i];
-  double err = (c->post_target ? (double)c->post_target[i] : 0.0) - (double)c->post_spikes[i];
+  /* an output neuron's raw error is its target minus its own spikes; a hidden neuron's is
+   * what the feedback brings it */
+  double err = c->post_error
+                   ? c->post_error[i]
+                   : (c->post_target ? (double)c->post_target[i] : 0.0) - (double)c->post_spikes[i];
   *et = *et * rise + err;
   *e += k * (*et - *e);
   const double *q = c->pre_state[PRE_Q];
@@ -170,7 +179,7 @@ const hebb_rule hebb_rule_superspike = {
     .abi = HEBB_RULE_ABI,
     .name = "superspike",
     .doc = "SuperSpike (Zenke & Ganguli 2018): surrogate-gradient learning of target spike "
-           "trains, output layer",
+           "trains, output and hidden layers",
     .params = params,
     .nparams = sizeof params / sizeof params[0],
     .syn_state = syn_state,
