@@ -209,6 +209,7 @@ enum {
   HEBB_SEC_COUNTERS = 0x0005, /* ancillary: spike and event counts for the summary */
   HEBB_SEC_FEEDBACK = 0x0006, /* errors on their way back to hidden layers */
   HEBB_SEC_OUTPUT = 0x0010,   /* io/checkpoint.c: lengths of the output files */
+  HEBB_SEC_LEARNING = 0x0011, /* io/checkpoint.c, ancillary: the length of learning.tsv */
 };
 
 /* Error feedback (feedback.c). */

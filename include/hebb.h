@@ -459,17 +459,34 @@ int hebb_sim_pinning(const hebb_sim *s, int *cores, size_t n);
 /* Output directories                                                                        */
 /* ---------------------------------------------------------------------------------------- */
 
-/* An output directory: spikes.bin and state.bin (formats in docs/output-format.md), filled
- * as the run goes, and summary.json, written last by hebb_output_finish: a directory
- * without summary.json is an unfinished run. */
+/* An output directory: spikes.bin, state.bin and weights.bin (formats in
+ * docs/output-format.md), filled as the run goes; learning.tsv, the running loss of a
+ * training run: for each population with a target (hebb_model_set_target), one line per
+ * period of the target with the van Rossum distance between the population's spikes in the
+ * period and its target; and summary.json, written last by hebb_output_finish: a directory
+ * without summary.json is an unfinished run. The loss is computed from the spikes written to
+ * spikes.bin: a population with a target must be recorded. */
 typedef struct hebb_output hebb_output;
 
-/* Creates DIR (and missing parents) and opens its files, removing an old summary.json.
- * On failure writes a message into err. */
+/* Creates DIR (and missing parents) and opens its files, removing an old summary.json (and
+ * an old learning.tsv when M has no target). The run is to start at step 0 and end at M's
+ * duration (the period that ends there also holds the run's end, as in `hebb vanrossum`).
+ * On failure writes a message into err: HEBB_EINVAL (nothing created) when a population of M
+ * has a target but is not recorded. */
 int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, char *err,
                      size_t errlen);
-/* Moves the spikes and samples recorded so far from the simulation into the files. */
+/* The time constant of the loss in learning.tsv (default 10 ms, as hebb vanrossum's --tau);
+ * call it before the first hebb_output_write. HEBB_EINVAL for a tau that is not positive and
+ * finite, or that differs from the one of the losses learning.tsv already holds (a resumed
+ * run keeps its tau). Does nothing else for a model without targets. */
+int hebb_output_set_loss_tau(hebb_output *o, double tau_ms, char *err, size_t errlen);
+/* Moves the spikes and samples recorded so far from the simulation into the files, and
+ * writes the loss of every period that has ended by now into learning.tsv. */
 int hebb_output_write(hebb_output *o, hebb_sim *s);
+/* The last loss written to learning.tsv for population POP since the output was opened or
+ * resumed: the end of its period (ms) and its value. HEBB_ENOENT when there is none (POP has
+ * no target, or none of its periods has ended yet). */
+int hebb_output_last_loss(const hebb_output *o, int pop, double *time_ms, double *loss);
 /* Writes what remains, flushes and closes the files, and writes summary.json. EXTRA, if not
  * NULL, is inserted as additional members of the summary object (",\n  \"key\": ..."
  * fragments). Frees O whatever the result. */
@@ -510,6 +527,10 @@ uint32_t hebb_sim_epoch_steps(const hebb_sim *s);
 typedef struct {
   bool valid;                      /* false: the checkpoint was taken without an output directory */
   uint64_t spikes, state, weights; /* bytes of spikes.bin, state.bin, weights.bin */
+  uint64_t learning;               /* bytes of learning.tsv; UINT64_MAX when the checkpoint holds
+                                      none (the model has no target, or it was written by a
+                                      Hebb before learning.tsv) */
+  uint64_t step;                   /* the step at which the checkpoint was taken */
 } hebb_output_pos;
 
 /* Writes a checkpoint of S to PATH: as PATH.tmp, flushed, fsynced, renamed onto PATH, the
@@ -533,8 +554,13 @@ const char *hebb_checkpoint_section_name(uint32_t type);
 /* The section types this Hebb knows (N of them): a reader refuses other critical ones. */
 const uint32_t *hebb_checkpoint_sections(size_t *n);
 /* Reopens the output directory DIR of an interrupted run to continue it: its files are cut
- * back to POS (what was written after the checkpoint is discarded) and appended to. Fails,
- * changing nothing, when a file is missing, shorter than POS, or has another header. */
+ * back to POS (what was written after the checkpoint is discarded) and appended to; the
+ * spikes of the target periods under way at the checkpoint are read back from spikes.bin,
+ * so that learning.tsv continues as if the run had not stopped. Fails, changing nothing,
+ * when a file is missing, shorter than POS, or has another header. When POS is not valid or
+ * DIR holds no spikes.bin, the directory starts anew (hebb_output_open) at POS's step, and
+ * learning.tsv with the first period that begins after it; likewise learning.tsv alone when
+ * POS records no length for it (a checkpoint of a Hebb before learning.tsv). */
 int hebb_output_resume(hebb_output **out, const char *dir, const hebb_model *m,
                        const hebb_output_pos *pos, char *err, size_t errlen);
 

@@ -20,7 +20,7 @@ static double seconds(void) {
 /* The section types this Hebb reads: anything else critical is refused. */
 static const uint32_t known[] = {HEBB_SEC_META,    HEBB_SEC_NEURONS,  HEBB_SEC_FLIGHT,
                                  HEBB_SEC_PLASTIC, HEBB_SEC_COUNTERS, HEBB_SEC_FEEDBACK,
-                                 HEBB_SEC_OUTPUT};
+                                 HEBB_SEC_OUTPUT,  HEBB_SEC_LEARNING};
 
 const uint32_t *hebb_checkpoint_sections(size_t *n) {
   *n = sizeof known / sizeof known[0];
@@ -43,6 +43,8 @@ const char *hebb_checkpoint_section_name(uint32_t type) {
     return "feedback";
   case HEBB_SEC_OUTPUT:
     return "output positions";
+  case HEBB_SEC_LEARNING:
+    return "learning position";
   default:
     return NULL;
   }
@@ -55,7 +57,7 @@ int hebb_checkpoint_write(hebb_sim *s, hebb_output *o, const char *path, char *e
              path, hebb_sim_epoch_steps(s), (unsigned long long)hebb_sim_step(s));
     return HEBB_ESTATE;
   }
-  hebb_output_pos pos = {0};
+  hebb_output_pos pos = {.learning = UINT64_MAX};
   int rc;
   double t0 = seconds();
   if (o && (rc = hebb_output_sync(o, s, &pos, err, errlen)))
@@ -76,6 +78,12 @@ int hebb_checkpoint_write(hebb_sim *s, hebb_output *o, const char *path, char *e
     hebb_ckpt_begin(w, HEBB_SEC_OUTPUT, HEBB_CKPT_CRITICAL);
     hebb_ckpt_write(w, v, sizeof v);
     hebb_ckpt_end(w);
+    /* ancillary: a Hebb that writes no learning.tsv has nothing to continue */
+    if (pos.valid && pos.learning != UINT64_MAX) {
+      hebb_ckpt_begin(w, HEBB_SEC_LEARNING, 0);
+      hebb_ckpt_write(w, &pos.learning, sizeof pos.learning);
+      hebb_ckpt_end(w);
+    }
   }
   if (rc && rc != HEBB_EIO) { /* the engine's own failure; an I/O one commit reports */
     hebb_ckpt_abort(w);
@@ -112,8 +120,17 @@ int hebb_checkpoint_resume(const char *path, const hebb_model *m, const hebb_sim
     hebb_ckpt_close(r);
     return HEBB_EPARSE;
   }
-  uint64_t v[4];
+  uint64_t v[4], learning = UINT64_MAX;
   memcpy(v, ov, sizeof v);
+  const unsigned char *lv = hebb_ckpt_data(r, HEBB_SEC_LEARNING, &len);
+  if (lv && len != sizeof learning) {
+    snprintf(err, errlen, "%s: section learning position (0x%04x) is of the wrong size", path,
+             HEBB_SEC_LEARNING);
+    hebb_ckpt_close(r);
+    return HEBB_EPARSE;
+  }
+  if (lv)
+    memcpy(&learning, lv, sizeof learning);
   hebb_sim *s = NULL;
   if ((rc = hebb_sim_new(m, opt, &s))) {
     snprintf(err, errlen, "%s: cannot build the network: %s", path, hebb_model_error(m)->message);
@@ -138,6 +155,8 @@ int hebb_checkpoint_resume(const char *path, const hebb_model *m, const hebb_sim
     pos->spikes = v[1];
     pos->state = v[2];
     pos->weights = v[3];
+    pos->learning = learning;
+    pos->step = hebb_sim_step(s); /* the header's, checked above */
   }
   *out = s;
   return 0;

@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #define HEBB_CKPT_MAJOR 1
-#define HEBB_CKPT_MINOR 0
+#define HEBB_CKPT_MINOR 1
 #define HEBB_CKPT_HEADER_SIZE 128
 #define HEBB_CKPT_TRAILER_SIZE 40
 

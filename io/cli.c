@@ -74,7 +74,14 @@ static const char run_usage[] =
     "usage: hebb run MODEL.yaml [OPTIONS]\n"
     "\n"
     "Simulates the model file MODEL.yaml (format: docs/model-format.md) and writes\n"
-    "DIR/spikes.bin, DIR/state.bin and, when the run has finished, DIR/summary.json.\n"
+    "DIR/spikes.bin, DIR/state.bin, DIR/weights.bin and, when the run has finished,\n"
+    "DIR/summary.json. For a model with targets (populations with `target:`, trained by\n"
+    "superspike) it also writes DIR/learning.tsv, the running loss: at the end of every\n"
+    "period of a target, a line time_ms<TAB>population<TAB>loss with the van Rossum distance\n"
+    "D^2 between the population's spikes in the period and its target, summed over its\n"
+    "neurons ('hebb vanrossum DIR --window PERIOD' of the finished run prints the same);\n"
+    "summary.json sums it up under \"learning\" (docs/output-format.md). The population\n"
+    "must be recorded (record: spikes).\n"
     "\n"
     "Options:\n"
     "  -o, --output DIR     output directory (default: hebb-out/MODEL, MODEL the file name\n"
@@ -95,6 +102,8 @@ static const char run_usage[] =
     "                       DIR/profile.txt and summary.json; 'hebb profile DIR' shows it)\n"
     "      --plugin PATH    load a plasticity rule from the shared object PATH before the\n"
     "                       model is read (repeatable; see examples/plugins)\n"
+    "      --loss-tau T     time constant of the van Rossum kernel of learning.tsv's loss\n"
+    "                       (default 10 ms; a resumed run keeps the one it started with)\n"
     "\n"
     "Checkpoints (docs/checkpoint-format.md):\n"
     "      --checkpoint-every T  write a checkpoint every T of model time (e.g. 10 s)\n"
@@ -125,6 +134,7 @@ typedef struct {
   int keep;
   const char *resume;
   bool profile;
+  double loss_tau_ms; /* 0: the default */
 } run_args;
 
 static double wall(void) {
@@ -150,6 +160,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
                                        {"keep", required_argument, NULL, 'K'},
                                        {"resume", required_argument, NULL, 'R'},
                                        {"profile", no_argument, NULL, 'F'},
+                                       {"loss-tau", required_argument, NULL, 'T'},
                                        {NULL, 0, NULL, 0}};
   int c;
   char err[512], *end;
@@ -240,6 +251,17 @@ static int parse_args(int argc, char **argv, run_args *a) {
     case 'F':
       a->profile = true;
       break;
+    case 'T': {
+      double v = 0.0;
+      bool parsed = hebb_units_parse(optarg, HEBB_DIM_TIME, &v, err, sizeof err) == 0;
+      if (!parsed || !(v > 0) || !isfinite(v)) {
+        fprintf(stderr, "hebb run: --loss-tau: %s\n",
+                parsed ? "expected a positive, finite time" : err);
+        return EXIT_INPUT;
+      }
+      a->loss_tau_ms = v;
+      break;
+    }
     case 'L':
       if (hebb_rule_load(optarg, err, sizeof err)) {
         fprintf(stderr, "hebb: %s\n", err);
@@ -272,13 +294,25 @@ static void default_out_dir(const char *model_name, char *buf, size_t len) {
   snprintf(buf, len, "hebb-out/%.*s", (int)n, base);
 }
 
+/* ", loss POP VALUE" for each population whose last period's loss is known. */
+static void loss_text(const hebb_model *m, const hebb_output *o, char *buf, size_t len) {
+  size_t n = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < hebb_model_population_count(m) && n < len; i++) {
+    double t, loss;
+    if (hebb_output_last_loss(o, i, &t, &loss) == 0)
+      n += (size_t)snprintf(buf + n, len - n, ", loss %s %.4g", hebb_model_population_name(m, i),
+                            loss);
+  }
+}
+
 static void progress_line(FILE *f, bool tty, double t_ms, double end_ms, double sim_s,
-                          uint64_t events) {
+                          uint64_t events, const char *loss) {
   double pct = end_ms > 0 ? 100.0 * t_ms / end_ms : 100.0;
   double rtf = t_ms > 0 ? sim_s / (t_ms * 1e-3) : 0.0;
   double eps = sim_s > 0 ? (double)events / sim_s : 0.0;
-  fprintf(f, "%s[%3.0f%% ] model time %.1f ms, real-time factor %.2f, %.1e events/s%s",
-          tty ? "\r" : "", pct, t_ms, rtf, eps, tty ? "\033[K" : "\n");
+  fprintf(f, "%s[%3.0f%% ] model time %.1f ms, real-time factor %.2f, %.1e events/s%s%s",
+          tty ? "\r" : "", pct, t_ms, rtf, eps, loss, tty ? "\033[K" : "\n");
   fflush(f);
 }
 
@@ -301,7 +335,11 @@ static void print_summary(const hebb_model *m, const hebb_sim *s, const char *di
   }
   if (st.plastic_updates)
     printf("  %" PRIu64 " plastic synapse updates\n", st.plastic_updates);
-  printf("  output: %s (summary.json, spikes.bin, state.bin, weights.bin)\n", dir);
+  char learning[4200];
+  struct stat st_l;
+  snprintf(learning, sizeof learning, "%s/learning.tsv", dir);
+  printf("  output: %s (summary.json, spikes.bin, state.bin, weights.bin%s)\n", dir,
+         stat(learning, &st_l) == 0 ? ", learning.tsv" : "");
 }
 
 static void print_verbose_phases(const hebb_sim *s) {
@@ -455,20 +493,33 @@ static int start(hebb_model *m, run_args *a, const char *out_dir, hebb_sim **s, 
   char probe[4200];
   snprintf(probe, sizeof probe, "%s/spikes.bin", out_dir);
   struct stat st;
-  if (a->resume && pos.valid && stat(probe, &st) == 0)
+  bool anew = !pos.valid || stat(probe, &st) != 0; /* hebb_output_resume's test */
+  if (a->resume)
     rc = hebb_output_resume(o, out_dir, m, &pos, err, sizeof err);
   else
     rc = hebb_output_open(o, out_dir, m, err, sizeof err);
+  if (!rc && a->loss_tau_ms > 0 &&
+      (rc = hebb_output_set_loss_tau(*o, a->loss_tau_ms, err, sizeof err))) {
+    hebb_output_abort(*o);
+    *o = NULL;
+  }
   if (rc) {
     fprintf(stderr, "hebb: %s\n", err);
     hebb_sim_free(*s);
     *s = NULL;
     return EXIT_INPUT;
   }
+  /* a checkpoint of a Hebb before learning.tsv, of a model with targets */
+  char lpath[4200];
+  snprintf(lpath, sizeof lpath, "%s/learning.tsv", out_dir);
+  bool learning_anew = !anew && pos.learning == UINT64_MAX && stat(lpath, &st) == 0;
   if (a->resume && !a->quiet)
     fprintf(stderr, "hebb: resumed from %s at %.1f ms on %d thread%s%s\n", a->resume,
             hebb_sim_time(*s), hebb_sim_threads(*s), hebb_sim_threads(*s) == 1 ? "" : "s",
-            pos.valid && stat(probe, &st) == 0 ? "" : "; the output directory starts anew");
+            anew            ? "; the output directory starts anew"
+            : learning_anew ? "; learning.tsv starts anew with the next period (the checkpoint "
+                              "records none)"
+                            : "");
   return 0;
 }
 
@@ -556,7 +607,9 @@ static int run_model(hebb_model *m, run_args *a, const char *out_dir) {
     if (progress && (wall() - last > 0.25 || now >= end)) {
       hebb_stats st;
       hebb_sim_stats(s, &st);
-      progress_line(stderr, tty, t, (double)end * dt, st.sim_wall_s, st.synaptic_events);
+      char loss[256];
+      loss_text(m, o, loss, sizeof loss);
+      progress_line(stderr, tty, t, (double)end * dt, st.sim_wall_s, st.synaptic_events, loss);
       last = wall();
     }
   }

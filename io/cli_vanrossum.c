@@ -11,6 +11,7 @@
 
 #include "hebb.h"
 #include "spikeline.h"
+#include "timegrid.h"
 #include "units.h"
 
 #include <errno.h>
@@ -47,7 +48,10 @@ static const char usage[] =
     "  -w, --window T       compare each period [k T, (k+1) T) of the run on its own: the\n"
     "                       spikes in the window, their kernels followed past its end\n"
     "                       (default: one window, the whole run)\n"
-    "  -h, --help           show this help\n";
+    "  -h, --help           show this help\n"
+    "\n"
+    "For a population with a target in its model, 'hebb run' writes the totals of\n"
+    "--window PERIOD as it runs, into DIR/learning.tsv.\n";
 
 /* The spike times of each neuron of a population: neuron i's, ascending, are
  * t[start[i] .. start[i + 1]). */
@@ -90,36 +94,6 @@ static void trains_offsets(trains *tr) {
 
 static void place(trains *tr, uint32_t i, double t) {
   tr->t[tr->start[i + 1]++] = t;
-}
-
-/* The time grid of a run. A spike's time is the decimal step * dt rounded once to a double,
- * as `hebb spikes` prints it and strtod reads it back; step * dt in binary can be an ulp off
- * (3 * 0.1 != 0.3), and a target written from the run's own spikes must compare equal. With
- * dt = UNITS / SCALE exactly, SCALE = 10^decimals (at most 9), the product of integers
- * divided once is that rounding; SCALE 0: dt has no short decimal form. */
-typedef struct {
-  double dt;
-  uint64_t units, scale;
-} grid;
-
-static grid grid_of(double dt) {
-  grid g = {dt, 0, 0};
-  double scale = 1.0;
-  for (int k = 0; k <= 9; k++, scale *= 10.0) {
-    double x = dt * scale;
-    if (nearbyint(x) >= 1 && fabs(x - nearbyint(x)) < 1e-9 * x) {
-      g.units = (uint64_t)nearbyint(x);
-      g.scale = (uint64_t)scale;
-      break;
-    }
-  }
-  return g;
-}
-
-static double grid_time(const grid *g, uint64_t step) {
-  if (g->scale && step <= (UINT64_C(1) << 53) / g->units) /* exact in a double */
-    return (double)(step * g->units) / (double)g->scale;
-  return (double)step * g->dt;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -269,7 +243,7 @@ static int read_target(const char *path, const char *pop, uint32_t size, double 
 }
 
 /* The run's spike trains of POP on the run's time grid, stored in *G. */
-static int read_run(const char *dir, const char *pop, trains *out, grid *g) {
+static int read_run(const char *dir, const char *pop, trains *out, hebb_time_grid *g) {
   hebb_spike *sp = NULL;
   size_t n = 0;
   uint32_t size = 0;
@@ -285,10 +259,10 @@ static int read_run(const char *dir, const char *pop, trains *out, grid *g) {
     for (size_t k = 0; k < n; k++)
       count(out, sp[k].index);
     trains_offsets(out);
-    *g = grid_of(dt);
+    *g = hebb__time_grid(dt);
     /* in file order, by step: each neuron's times come out ascending */
     for (size_t k = 0; k < n; k++)
-      place(out, sp[k].index, grid_time(g, sp[k].step));
+      place(out, sp[k].index, hebb__grid_time(g, sp[k].step));
   }
   free(sp);
   return rc;
@@ -355,7 +329,7 @@ int hebb__cli_vanrossum(int argc, char **argv) {
   }
 
   trains run = {0}, want = {0};
-  grid g = {0};
+  hebb_time_grid g = {0};
   double duration = 0.0;
   long long emitted = -1;
   int rc = read_run(dir, pop, &run, &g);
@@ -378,9 +352,7 @@ int hebb__cli_vanrossum(int argc, char **argv) {
    * into the window it starts, without rounding doubt. */
   uint64_t nwin = 1, wsteps = 0;
   if (!rc && window > 0) {
-    double q = window / g.dt;
-    if (nearbyint(q) >= 1 && fabs(q - nearbyint(q)) <= 1e-9 * q)
-      wsteps = (uint64_t)nearbyint(q);
+    wsteps = hebb__grid_steps(&g, window);
     double x = duration / window;
     if (wsteps) {
       uint64_t dsteps = (uint64_t)llround(duration / g.dt);
@@ -395,10 +367,8 @@ int hebb__cli_vanrossum(int argc, char **argv) {
     }
   }
   for (uint64_t k = 0; !rc && k < nwin; k++) {
-    double t0 = wsteps ? grid_time(&g, k * wsteps) : (double)k * window;
-    double t1 = k + 1 == nwin ? INFINITY
-                : wsteps      ? grid_time(&g, (k + 1) * wsteps)
-                              : (double)(k + 1) * window;
+    double t0 = hebb__grid_bound(&g, k, wsteps, window);
+    double t1 = k + 1 == nwin ? INFINITY : hebb__grid_bound(&g, k + 1, wsteps, window);
     char start[64];
     snprintf(start, sizeof start, "%.15g", t0);
     double total = 0.0;

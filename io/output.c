@@ -1,7 +1,8 @@
-/* output.c - the output directory of a run: spike and state files written as the run goes,
- * and the summary written last.
+/* output.c - the output directory of a run: spike, state and weight files written as the
+ * run goes, the running loss of a training run (learning.tsv, computed by learning.c from the
+ * spikes written), and the summary written last.
  *
- * Both binary files start with a header that makes them self-describing (the populations,
+ * The binary files start with a header that makes them self-describing (the populations,
  * their sizes, dt, the state variables) and continue with fixed-size little-endian records
  * sorted by time; docs/output-format.md gives the layout. The command-line tool (cli.c)
  * and library users call this module; the engine knows nothing of files.
@@ -9,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fsutil.h"
 #include "hebb.h"
+#include "learning.h"
 #include "model.h"
 
 #include <errno.h>
@@ -35,6 +37,10 @@
 struct hebb_output {
   char dir[4096];
   FILE *spikes, *state, *weights;
+  /* learning.tsv, when the model has populations with a target (learn not NULL) */
+  FILE *learning;
+  hebb_learning *learn;
+  bool learning_lines; /* learning.tsv holds losses (not only its header) */
   const hebb_model *m;
   uint64_t nspikes, nsamples;
 };
@@ -160,9 +166,10 @@ int hebb__make_dirs(const char *path) {
   return 0;
 }
 
-int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, char *err,
-                     size_t errlen) {
-  *out = NULL;
+/* A new output for M into DIR, with its running loss when M has targets (whose refusal of an
+ * unrecorded target comes before anything is created). */
+static int new_output(hebb_output **out, const char *dir, const hebb_model *m, char *err,
+                      size_t errlen) {
   hebb_output *o = calloc(1, sizeof *o);
   if (!o) {
     fail(err, errlen, "out of memory");
@@ -170,16 +177,54 @@ int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, ch
   }
   o->m = m;
   snprintf(o->dir, sizeof o->dir, "%s", dir);
+  char why[400] = "";
+  int rc = hebb__learning_new(&o->learn, m, why, sizeof why);
+  if (rc) {
+    fail(err, errlen, "%s: %s", hebb_model_name(m), why);
+    free(o);
+    return rc;
+  }
+  *out = o;
+  return 0;
+}
+
+/* learning.tsv anew, with its header, when the model has targets; else an old one goes. */
+static int open_learning(hebb_output *o, char *err, size_t errlen) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/learning.tsv", o->dir);
+  if (!o->learn) {
+    if (remove(path) && errno != ENOENT) {
+      fail(err, errlen, "%s: cannot remove the old file: %s", path, strerror(errno));
+      return HEBB_EIO;
+    }
+    return 0;
+  }
+  o->learning = fopen(path, "w");
+  o->learning_lines = false;
+  if (!o->learning || hebb__learning_write_header(o->learn, o->learning)) {
+    fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    return HEBB_EIO;
+  }
+  return 0;
+}
+
+int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, char *err,
+                     size_t errlen) {
+  *out = NULL;
+  hebb_output *o;
+  int rc = new_output(&o, dir, m, err, errlen);
+  if (rc)
+    return rc;
   if (hebb__make_dirs(dir)) {
     fail(err, errlen, "%s: cannot create the output directory: %s", dir, strerror(errno));
-    free(o);
+    hebb_output_abort(o);
     return HEBB_EIO;
   }
   char path[4200];
   snprintf(path, sizeof path, "%s/summary.json", dir);
   if (remove(path) && errno != ENOENT) {
     fail(err, errlen, "%s: cannot remove the old summary: %s", path, strerror(errno));
-    free(o);
+    hebb_output_abort(o);
     return HEBB_EIO;
   }
   snprintf(path, sizeof path, "%s/spikes.bin", dir);
@@ -203,6 +248,10 @@ int hebb_output_open(hebb_output **out, const char *dir, const hebb_model *m, ch
     hebb_output_abort(o);
     return HEBB_EIO;
   }
+  if ((rc = open_learning(o, err, errlen))) {
+    hebb_output_abort(o);
+    return rc;
+  }
   *out = o;
   return 0;
 }
@@ -223,25 +272,128 @@ static int expected_header(int which, const hebb_model *m, char **buf, size_t *l
   return 0;
 }
 
+/* Checks DIR/learning.tsv before a resume cuts it to LEN bytes: there, at least that long,
+ * with a header of ours, whose tau it adopts. Leaves O->learning open at its start. */
+static int check_learning(hebb_output *o, uint64_t len, char *err, size_t errlen) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/learning.tsv", o->dir);
+  o->learning = fopen(path, "r+");
+  struct stat st;
+  if (!o->learning || fstat(fileno(o->learning), &st)) {
+    fail(err, errlen, "%s: cannot continue the run's output: %s", path, strerror(errno));
+    return HEBB_EIO;
+  }
+  char *line = NULL, *hdr = NULL;
+  size_t cap = 0, hlen = 0;
+  double tau = getline(&line, &cap, o->learning) > 0 ? hebb__learning_header_tau(line) : 0.0;
+  free(line);
+  bool same = false;
+  if (tau > 0) {
+    hebb__learning_set_tau(o->learn, tau);
+    FILE *mem = open_memstream(&hdr, &hlen);
+    int bad = !mem || hebb__learning_write_header(o->learn, mem);
+    if ((mem && fclose(mem)) || bad) {
+      free(hdr);
+      fail(err, errlen, "out of memory");
+      return HEBB_ENOMEM;
+    }
+    char *got = malloc(hlen ? hlen : 1);
+    same = got && fseeko(o->learning, 0, SEEK_SET) == 0 &&
+           fread(got, 1, hlen, o->learning) == hlen && memcmp(got, hdr, hlen) == 0;
+    free(got);
+    free(hdr);
+  }
+  if (!same || len < hlen) {
+    fail(err, errlen,
+         "%s: cannot continue the run's output: not a learning.tsv of Hebb (its "
+         "header differs)",
+         path);
+    return HEBB_EPARSE;
+  }
+  if ((uint64_t)st.st_size < len) {
+    fail(err, errlen,
+         "%s: cannot continue the run's output: the file has %lld bytes, the checkpoint covers "
+         "%llu (output written before the checkpoint is missing)",
+         path, (long long)st.st_size, (unsigned long long)len);
+    return HEBB_EPARSE;
+  }
+  o->learning_lines = len > hlen;
+  return 0;
+}
+
+/* Gives the running loss the spikes of its current periods again, from spikes.bin (cut back
+ * to the checkpoint: its last records are the checkpoint's last step) whose header is HLEN
+ * bytes: the records from the period's first step on, found by bisection (they are sorted by
+ * step). */
+static int replay_spikes(hebb_output *o, uint64_t hlen, char *err, size_t errlen) {
+  FILE *f = o->spikes;
+  off_t end = ftello(f);
+  if (end < 0 || (uint64_t)end < hlen || ((uint64_t)end - hlen) % SPIKE_RECORD_BYTES) {
+    fail(err, errlen, "%s/spikes.bin: damaged: not a whole number of records", o->dir);
+    return HEBB_EPARSE;
+  }
+  uint64_t from = hebb__learning_replay_from(o->learn);
+  uint64_t lo = 0, hi = ((uint64_t)end - hlen) / SPIKE_RECORD_BYTES;
+  unsigned char rec[SPIKE_RECORD_BYTES];
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (fseeko(f, (off_t)(hlen + mid * SPIKE_RECORD_BYTES), SEEK_SET) ||
+        fread(rec, SPIKE_RECORD_BYTES, 1, f) != 1)
+      goto io_error;
+    if (get_u64(rec) < from)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (fseeko(f, (off_t)(hlen + lo * SPIKE_RECORD_BYTES), SEEK_SET))
+    goto io_error;
+  hebb_spike batch[256];
+  size_t n;
+  do {
+    for (n = 0; n < sizeof batch / sizeof batch[0] && fread(rec, sizeof rec, 1, f) == 1; n++)
+      batch[n] = (hebb_spike){get_u64(rec), get_u32(rec + 8), get_u32(rec + 12)};
+    if (hebb__learning_add(o->learn, batch, n)) {
+      fail(err, errlen, "out of memory");
+      return HEBB_ENOMEM;
+    }
+  } while (n == sizeof batch / sizeof batch[0]);
+  if (ferror(f) || fseeko(f, 0, SEEK_END))
+    goto io_error;
+  return 0;
+io_error:
+  fail(err, errlen, "%s/spikes.bin: cannot read the spikes of the current period: %s", o->dir,
+       strerror(errno));
+  return HEBB_EIO;
+}
+
 int hebb_output_resume(hebb_output **out, const char *dir, const hebb_model *m,
                        const hebb_output_pos *pos, char *err, size_t errlen) {
   *out = NULL;
   static const char *const names[3] = {"spikes.bin", "state.bin", "weights.bin"};
   const uint64_t want[3] = {pos->spikes, pos->state, pos->weights};
-  hebb_output *o = calloc(1, sizeof *o);
-  if (!o) {
-    fail(err, errlen, "out of memory");
-    return HEBB_ENOMEM;
-  }
-  o->m = m;
-  snprintf(o->dir, sizeof o->dir, "%s", dir);
-  FILE **files[3] = {&o->spikes, &o->state, &o->weights};
   char path[4200];
-  /* check all three before cutting any */
+  struct stat st;
+  snprintf(path, sizeof path, "%s/spikes.bin", dir);
+  if (!pos->valid || stat(path, &st) != 0) {
+    /* nothing to continue: the directory starts anew at the checkpoint's step */
+    int rc = hebb_output_open(out, dir, m, err, errlen);
+    if (!rc && (*out)->learn)
+      hebb__learning_skip_to((*out)->learn, pos->step);
+    return rc;
+  }
+  hebb_output *o;
+  int rc = new_output(&o, dir, m, err, errlen);
+  if (rc)
+    return rc;
+  /* learning.tsv is continued when the checkpoint knows its length; one written before
+   * learning.tsv existed starts it anew */
+  bool learning_known = o->learn && pos->learning != UINT64_MAX;
+  FILE **files[3] = {&o->spikes, &o->state, &o->weights};
+  uint64_t spikes_hlen = 0;
+  /* check all before cutting any */
   for (int i = 0; i < 3; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
     *files[i] = fopen(path, "r+b");
-    struct stat st;
     if (!*files[i] || fstat(fileno(*files[i]), &st)) {
       fail(err, errlen, "%s: cannot continue the run's output: %s", path, strerror(errno));
       hebb_output_abort(o);
@@ -258,6 +410,8 @@ int hebb_output_resume(hebb_output **out, const char *dir, const hebb_model *m,
     bool same = got && fread(got, 1, hlen, *files[i]) == hlen && memcmp(got, hdr, hlen) == 0;
     free(got);
     free(hdr);
+    if (i == 0)
+      spikes_hlen = hlen;
     if (!same || want[i] < hlen) {
       fail(err, errlen,
            "%s: cannot continue the run's output: the file was written for another model (its "
@@ -275,6 +429,10 @@ int hebb_output_resume(hebb_output **out, const char *dir, const hebb_model *m,
       return HEBB_EPARSE;
     }
   }
+  if (learning_known && (rc = check_learning(o, pos->learning, err, errlen))) {
+    hebb_output_abort(o);
+    return rc;
+  }
   snprintf(path, sizeof path, "%s/summary.json", dir);
   if (remove(path) && errno != ENOENT) {
     fail(err, errlen, "%s: cannot remove the old summary: %s", path, strerror(errno));
@@ -282,26 +440,71 @@ int hebb_output_resume(hebb_output **out, const char *dir, const hebb_model *m,
     return HEBB_EIO;
   }
   /* what was written after the checkpoint goes */
-  for (int i = 0; i < 3; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    if (fflush(*files[i]) || ftruncate(fileno(*files[i]), (off_t)want[i]) ||
-        fseeko(*files[i], 0, SEEK_END)) {
+  for (int i = 0; i < 4; i++) {
+    FILE *f = i < 3 ? *files[i] : o->learning;
+    if (!f)
+      continue;
+    snprintf(path, sizeof path, "%s/%s", dir, i < 3 ? names[i] : "learning.tsv");
+    if (fflush(f) || ftruncate(fileno(f), (off_t)(i < 3 ? want[i] : pos->learning)) ||
+        fseeko(f, 0, SEEK_END)) {
       fail(err, errlen, "%s: cannot cut the file back to the checkpoint: %s", path,
            strerror(errno));
       hebb_output_abort(o);
       return HEBB_EIO;
     }
   }
+  if (learning_known) {
+    hebb__learning_continue_at(o->learn, pos->step);
+    rc = replay_spikes(o, spikes_hlen, err, errlen);
+  } else {
+    rc = open_learning(o, err, errlen);
+    if (!rc && o->learn)
+      hebb__learning_skip_to(o->learn, pos->step);
+  }
+  if (rc) {
+    hebb_output_abort(o);
+    return rc;
+  }
   *out = o;
   return 0;
 }
 
+int hebb_output_set_loss_tau(hebb_output *o, double tau_ms, char *err, size_t errlen) {
+  if (!(tau_ms > 0) || !isfinite(tau_ms)) {
+    fail(err, errlen, "the loss's tau must be a positive, finite time (got %g ms)", tau_ms);
+    return HEBB_EINVAL;
+  }
+  if (!o->learn || tau_ms == hebb__learning_tau(o->learn))
+    return 0;
+  if (o->learning_lines) {
+    fail(err, errlen,
+         "%s/learning.tsv: the losses of the run so far have tau %.17g ms; a resumed run "
+         "continues with the same (not %.17g ms)",
+         o->dir, hebb__learning_tau(o->learn), tau_ms);
+    return HEBB_EINVAL;
+  }
+  /* no loss written yet: the header is written again */
+  hebb__learning_set_tau(o->learn, tau_ms);
+  if (fflush(o->learning) || ftruncate(fileno(o->learning), 0) ||
+      fseeko(o->learning, 0, SEEK_SET) || hebb__learning_write_header(o->learn, o->learning)) {
+    fail(err, errlen, "%s/learning.tsv: cannot write: %s", o->dir, strerror(errno));
+    return HEBB_EIO;
+  }
+  return 0;
+}
+
+int hebb_output_last_loss(const hebb_output *o, int pop, double *time_ms, double *loss) {
+  return hebb__learning_last(o->learn, pop, time_ms, loss);
+}
+
 int hebb_output_sync(hebb_output *o, hebb_sim *s, hebb_output_pos *pos, char *err, size_t errlen) {
   int rc = hebb_output_write(o, s);
-  FILE *files[3] = {o->spikes, o->state, o->weights};
-  uint64_t at[3] = {0, 0, 0};
-  for (int i = 0; i < 3 && !rc; i++) {
+  FILE *files[4] = {o->spikes, o->state, o->weights, o->learning};
+  uint64_t at[4] = {0, 0, 0, UINT64_MAX};
+  for (int i = 0; i < 4 && !rc; i++) {
     off_t p;
+    if (!files[i])
+      continue;
     if (fflush(files[i]) || fsync(fileno(files[i])) || (p = ftello(files[i])) < 0)
       rc = HEBB_EIO;
     else
@@ -316,6 +519,8 @@ int hebb_output_sync(hebb_output *o, hebb_sim *s, hebb_output_pos *pos, char *er
   pos->spikes = at[0];
   pos->state = at[1];
   pos->weights = at[2];
+  pos->learning = at[3];
+  pos->step = hebb_sim_step(s);
   return 0;
 }
 
@@ -328,6 +533,9 @@ void hebb_output_abort(hebb_output *o) {
     fclose(o->state);
   if (o->weights)
     fclose(o->weights);
+  if (o->learning)
+    fclose(o->learning);
+  hebb__learning_free(o->learn);
   free(o);
 }
 
@@ -346,6 +554,8 @@ int hebb_output_write(hebb_output *o, hebb_sim *s) {
       rc = HEBB_EIO;
   }
   o->nspikes += n;
+  if (!rc && o->learn)
+    rc = hebb__learning_add(o->learn, sp, n);
   free(sp);
   if (rc)
     return rc;
@@ -383,6 +593,13 @@ int hebb_output_write(hebb_output *o, hebb_sim *s) {
       rc = HEBB_EIO;
   }
   free(w);
+  if (!rc && o->learn) { /* the periods that have ended, now that their spikes are in */
+    int lines = hebb__learning_advance(o->learn, hebb_sim_step(s), o->learning);
+    if (lines < 0)
+      rc = lines;
+    else if (lines > 0)
+      o->learning_lines = true;
+  }
   return rc;
 }
 
@@ -437,7 +654,21 @@ static int write_summary(hebb_output *o, hebb_sim *s, const char *extra) {
     fprintf(f, "%s\n    \"%s\": {\"size\": %u, \"spikes\": %llu, \"rate_hz\": %.6g}", i ? "," : "",
             m->pops[i].name, m->pops[i].size, (unsigned long long)ns, rate);
   }
-  fprintf(f, "\n  },\n  \"phases_s\": {");
+  fprintf(f, "\n  },\n");
+  if (o->learn) { /* from learning.tsv, complete and closed by now */
+    char lpath[4200];
+    snprintf(lpath, sizeof lpath, "%s/learning.tsv", o->dir);
+    FILE *in = fopen(lpath, "r");
+    int rc = in ? hebb__learning_summary(o->learn, in, f) : HEBB_EIO;
+    if (in)
+      fclose(in);
+    if (rc) {
+      fclose(f);
+      remove(tmp);
+      return rc;
+    }
+  }
+  fprintf(f, "  \"phases_s\": {");
   for (int k = 0; hebb_phase_name(k); k++)
     fprintf(f, "%s\"%s\": %.6f", k ? ", " : "", hebb_phase_name(k), st.phase_s[k]);
   fprintf(f, "},\n  \"pinning\": [");
@@ -458,11 +689,13 @@ static int write_summary(hebb_output *o, hebb_sim *s, const char *extra) {
 
 int hebb_output_finish(hebb_output *o, hebb_sim *s, const char *extra, char *err, size_t errlen) {
   int rc = hebb_output_write(o, s);
-  if (!rc && (fflush(o->spikes) || fflush(o->state) || fflush(o->weights)))
+  if (!rc && (fflush(o->spikes) || fflush(o->state) || fflush(o->weights) ||
+              (o->learning && fflush(o->learning))))
     rc = HEBB_EIO;
   int c1 = fclose(o->spikes), c2 = fclose(o->state), c3 = fclose(o->weights);
-  o->spikes = o->state = o->weights = NULL;
-  if (!rc && (c1 || c2 || c3))
+  int c4 = o->learning ? fclose(o->learning) : 0;
+  o->spikes = o->state = o->weights = o->learning = NULL;
+  if (!rc && (c1 || c2 || c3 || c4))
     rc = HEBB_EIO;
   if (!rc)
     rc = write_summary(o, s, extra);
