@@ -224,7 +224,8 @@ int hebb__fb_exchange(hebb_sim *s, partition *pt, uint64_t e) {
         if (!ev_push(fp, st << 33 | (uint64_t)(uint32_t)sh->tg[lo] << 1 | 1u))
           return HEBB_ENOMEM;
     }
-    qsort(fp->ev, fp->nev, sizeof *fp->ev, cmp_u64);
+    if (fp->nev > 1)
+      qsort(fp->ev, fp->nev, sizeof *fp->ev, cmp_u64);
     const uint32_t hg0 = m->pops[fb->to].gid0;
     const double *W = sh->w[0] ? sh->w[e & 1] : NULL;
     for (size_t a = 0; a < fp->nev;) {
