@@ -94,7 +94,9 @@ kill -TERM $pid
 wait $pid
 rc=$?
 check "two signals: the run ends (exit $rc)" test $rc -ne 0
+# (a slow machine may be killed by the second signal before it wrote any: none to check)
 for c in "$WORK"/sig2/checkpoints/step-*.ckpt; do
+  [ -e "$c" ] || continue
   check "two signals: $(basename "$c") verifies" "$HEBB" verify "$c" "$M" > /dev/null
 done
 
