@@ -156,15 +156,15 @@ void hebb__fb_publish(hebb_sim *s, partition *pt, uint64_t e) {
     for (uint32_t l = 0; l < ob->n; l++)
       memset(W + (size_t)((ob->l0 + l) * P + (uint32_t)pt->id - og0) * sh->nhid, 0,
              sh->nhid * sizeof *W);
-    for (uint32_t g = 0; g < pt->ngroups; g++) {
-      if (pt->grp_proj[g] != sh->fwd)
-        continue;
-      uint32_t k = pt->grp_src[g] - hg0;
-      for (uint32_t x = pt->grp_start[g]; x < pt->grp_start[g + 1]; x++) {
-        uint32_t i = (ob->l0 + pt->syn_tgt[x]) * P + (uint32_t)pt->id - og0;
-        W[(size_t)i * sh->nhid + k] += (double)pt->syn_w[x];
+    for (uint32_t k = 0; k < sh->nhid; k++)
+      for (uint32_t g = pt->src_groups[hg0 + k]; g < pt->src_groups[hg0 + k + 1]; g++) {
+        if (pt->grp_proj[g] != sh->fwd)
+          continue;
+        for (uint32_t x = pt->grp_start[g]; x < pt->grp_start[g + 1]; x++) {
+          uint32_t i = (ob->l0 + syn_target(pt, x)) * P + (uint32_t)pt->id - og0;
+          W[(size_t)i * sh->nhid + k] += (double)pt->syn_w[x];
+        }
       }
-    }
   }
 }
 

@@ -45,10 +45,35 @@ static int alloc_traces(hebb_trace_set *t, uint32_t owners) {
   return t->value && t->last ? 0 : HEBB_ENOMEM;
 }
 
+/* The packing of the postsynaptic index of projection PROJ (rule.h, hebb_rule_post): the
+ * largest shift (so that every group is one chunk) for which the chunks are numbered within
+ * the 32 - shift bits left; their number in *NCHUNKS. Shift 0 (a chunk per synapse) always
+ * fits: a partition has fewer than 2^32 synapses. */
+static uint32_t rev_shift(uint32_t ngroups, const uint16_t *grp_proj, const uint32_t *grp_start,
+                          int proj, uint32_t *nchunks) {
+  uint32_t largest = 0;
+  for (uint32_t g = 0; g < ngroups; g++)
+    if (grp_proj[g] == proj && grp_start[g + 1] - grp_start[g] > largest)
+      largest = grp_start[g + 1] - grp_start[g];
+  uint32_t shift = 0;
+  while (shift < 31 && (UINT64_C(1) << shift) < largest)
+    shift++;
+  for (;; shift--) {
+    uint64_t n = 0;
+    for (uint32_t g = 0; g < ngroups; g++)
+      if (grp_proj[g] == proj)
+        n += ((uint64_t)(grp_start[g + 1] - grp_start[g]) + (UINT64_C(1) << shift) - 1) >> shift;
+    if (n <= UINT64_C(1) << (32 - shift) || shift == 0) {
+      *nchunks = (uint32_t)n;
+      return shift;
+    }
+  }
+}
+
 int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t nneurons,
                       uint32_t ngroups, const uint16_t *grp_proj, const uint32_t *grp_start,
-                      const uint32_t *syn_tgt, const float *syn_w, uint64_t nsyn, uint32_t *grp_gp,
-                      char *err, size_t errlen) {
+                      const uint16_t *tgt16, const uint32_t *tgt32, const float *syn_w,
+                      uint64_t nsyn, uint32_t *grp_gp, char *err, size_t errlen) {
   memset(pl, 0, sizeof *pl);
   const hebb_proj *pj = &m->projs[proj];
   const hebb_rule *r = pj->rule;
@@ -118,27 +143,37 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
       continue;
     grp_gp[g] = pl->ngroups++;
     for (uint32_t k = grp_start[g]; k < grp_start[g + 1]; k++)
-      pl->rev_start[syn_tgt[k] + 1]++;
+      pl->rev_start[(tgt16 ? tgt16[k] : tgt32[k]) + 1]++;
     nplastic += grp_start[g + 1] - grp_start[g];
   }
   for (uint32_t i = 0; i < nneurons; i++)
     pl->rev_start[i + 1] += pl->rev_start[i];
-  pl->rev_syn = malloc((nplastic ? nplastic : 1) * sizeof(uint32_t));
-  pl->rev_grp = malloc((nplastic ? nplastic : 1) * sizeof(uint32_t));
+  pl->rev_shift = rev_shift(ngroups, grp_proj, grp_start, proj, &pl->nchunks);
+  pl->rev = malloc((nplastic ? nplastic : 1) * sizeof(uint32_t));
+  pl->chunk_first = malloc((pl->nchunks ? pl->nchunks : 1) * sizeof(uint32_t));
+  if (pl->nchunks != pl->ngroups) /* groups cut into chunks */
+    pl->chunk_group = malloc(pl->nchunks * sizeof(uint32_t));
   uint32_t *fill = malloc(((size_t)nneurons + 1) * sizeof(uint32_t));
-  if (!pl->rev_syn || !pl->rev_grp || !fill) {
+  if (!pl->rev || !pl->chunk_first || (pl->nchunks != pl->ngroups && !pl->chunk_group) || !fill) {
     free(fill);
     return HEBB_ENOMEM;
   }
   memcpy(fill, pl->rev_start, ((size_t)nneurons + 1) * sizeof(uint32_t));
   /* each neuron's list in group order, which is (source, delay): fixed by the model alone */
+  const uint32_t len = UINT32_C(1) << pl->rev_shift;
+  uint32_t c = 0;
   for (uint32_t g = 0; g < ngroups; g++) {
     if (grp_proj[g] != proj)
       continue;
     for (uint32_t k = grp_start[g]; k < grp_start[g + 1]; k++) {
-      uint32_t e = fill[syn_tgt[k]]++;
-      pl->rev_syn[e] = k;
-      pl->rev_grp[e] = grp_gp[g];
+      uint32_t off = (k - grp_start[g]) & (len - 1);
+      if (off == 0) {
+        pl->chunk_first[c] = k;
+        if (pl->chunk_group)
+          pl->chunk_group[c] = grp_gp[g];
+        c++;
+      }
+      pl->rev[fill[tgt16 ? tgt16[k] : tgt32[k]]++] = (c - 1) << pl->rev_shift | off;
     }
   }
   free(fill);
@@ -185,8 +220,9 @@ void hebb_plastic_free(hebb_plastic *pl) {
   free(pl->post.value);
   free(pl->post.last);
   free(pl->rev_start);
-  free(pl->rev_syn);
-  free(pl->rev_grp);
+  free(pl->rev);
+  free(pl->chunk_first);
+  free(pl->chunk_group);
   free(pl->ev_step);
   free(pl->ev_amount);
   free(pl->critic_buf);
@@ -213,14 +249,27 @@ static hebb_rule_ctx context(const hebb_plastic *pl, uint64_t step) {
   return c;
 }
 
+/* The plastic synapses onto neuron I, as the rule's hooks see them. */
+static hebb_rule_post post_view(const hebb_plastic *pl, uint32_t i, float *syn_w) {
+  uint32_t a = pl->rev_start[i];
+  hebb_rule_post p = {.n = pl->rev_start[i + 1] - a,
+                      .neuron = i,
+                      .entry = pl->rev + a,
+                      .chunk_first = pl->chunk_first,
+                      .chunk_group = pl->chunk_group,
+                      .shift = pl->rev_shift,
+                      .w = syn_w,
+                      .syn = pl->syn};
+  return p;
+}
+
 /* HOOK for every neuron of the target block, with context C. */
 static void each_neuron(hebb_plastic *pl, const hebb_rule_ctx *c, float *syn_w,
                         void (*hook)(const hebb_rule_ctx *, const hebb_rule_post *)) {
   for (uint32_t i = 0; i < pl->nneurons; i++) {
-    uint32_t a = pl->rev_start[i], b = pl->rev_start[i + 1];
-    hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
+    hebb_rule_post p = post_view(pl, i, syn_w);
     hook(c, &p);
-    pl->updates += b - a;
+    pl->updates += p.n;
   }
 }
 
@@ -271,12 +320,12 @@ void hebb_plastic_modulate(hebb_plastic *pl, uint64_t step, float *syn_w) {
 }
 
 void hebb_plastic_pre(hebb_plastic *pl, uint64_t step, uint32_t gp, uint32_t a, uint32_t b,
-                      const uint32_t *syn_tgt, float *syn_w) {
+                      const uint16_t *tgt16, const uint32_t *tgt32, float *syn_w) {
   float *syn[HEBB_RULE_MAX_SYN] = {NULL};
   for (uint32_t s = 0; s < pl->nsyn; s++)
     syn[s] = pl->syn[s] + a;
   hebb_rule_ctx c = context(pl, step);
-  hebb_rule_pre p = {b - a, gp, syn_tgt + a, syn_w + a, syn};
+  hebb_rule_pre p = {b - a, gp, tgt16 ? tgt16 + a : NULL, tgt32 ? tgt32 + a : NULL, syn_w + a, syn};
   pl->rule->on_pre(&c, &p);
   pl->updates += b - a;
 }
@@ -286,7 +335,7 @@ void hebb_plastic_post(hebb_plastic *pl, uint64_t step, uint32_t i, float *syn_w
   if (a == b)
     return;
   hebb_rule_ctx c = context(pl, step);
-  hebb_rule_post p = {b - a, i, pl->rev_syn + a, pl->rev_grp + a, syn_w, pl->syn};
+  hebb_rule_post p = post_view(pl, i, syn_w);
   pl->rule->on_post(&c, &p);
   pl->updates += b - a;
 }
@@ -333,7 +382,8 @@ size_t hebb_plastic_bytes(const hebb_plastic *pl, uint64_t nsyn) {
   uint64_t nplastic = pl->rev_start ? pl->rev_start[pl->nneurons] : 0;
   return (size_t)(pl->ngroups * (pl->pre.n * sizeof(double) + sizeof(uint64_t)) +
                   pl->nneurons * (pl->post.n * sizeof(double) + sizeof(uint64_t)) +
-                  (pl->nneurons + 1) * sizeof(uint32_t) + nplastic * 2 * sizeof(uint32_t) +
+                  (pl->nneurons + 1) * sizeof(uint32_t) + nplastic * sizeof(uint32_t) +
+                  pl->nchunks * (pl->chunk_group ? 2 : 1) * sizeof(uint32_t) +
                   pl->nsyn * nsyn * sizeof(float) +
                   (pl->ngroups * pl->rule->npre_state + pl->nneurons * pl->rule->npost_state) *
                       sizeof(double));

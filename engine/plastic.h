@@ -31,8 +31,12 @@ typedef struct {
   hebb_trace_mode mode[2][HEBB_RULE_MAX_TRACES];
   uint32_t ngroups; /* presynaptic groups of this projection here */
   uint32_t nneurons;
-  /* postsynaptic index: synapses onto neuron i are rev_syn[rev_start[i] .. rev_start[i+1]] */
-  uint32_t *rev_start, *rev_syn, *rev_grp;
+  /* postsynaptic index: the plastic synapses onto neuron i are rev[rev_start[i] ..
+   * rev_start[i + 1]], in group order, each chunk << rev_shift | offset in the chunk
+   * (rule.h, hebb_rule_post); chunks are whole groups (chunk_group NULL) unless a group
+   * number and an offset would not fit in 32 bits together */
+  uint32_t *rev_start, *rev, *chunk_first, *chunk_group;
+  uint32_t nchunks, rev_shift;
   float *syn[HEBB_RULE_MAX_SYN]; /* per-synapse state, indexed like the partition's weights */
   uint32_t nsyn;                 /* per-synapse variables allocated (rule's syn_used) */
   double *pre_state[HEBB_RULE_MAX_STATE];  /* per presynaptic group */
@@ -56,18 +60,20 @@ typedef struct {
 } hebb_plastic;
 
 /* Sets up projection PROJ's plastic state on a partition whose synapses are grouped as
- * described (grp_proj[g], grp_start[g..g+1], syn_tgt, syn_w of nsyn synapses), with
- * NNEURONS neurons in the target block. Writes the plastic group index of each group of
- * this projection into grp_gp[g]. 0 or HEBB_ENOMEM / HEBB_EINVAL (message in err). */
+ * described (grp_proj[g], grp_start[g..g+1], the block-local targets in TGT16 or TGT32, the
+ * other NULL, and syn_w of nsyn synapses), with NNEURONS neurons in the target block. Writes
+ * the plastic group index of each group of this projection into grp_gp[g]. 0 or
+ * HEBB_ENOMEM / HEBB_EINVAL (message in err). */
 int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t nneurons,
                       uint32_t ngroups, const uint16_t *grp_proj, const uint32_t *grp_start,
-                      const uint32_t *syn_tgt, const float *syn_w, uint64_t nsyn, uint32_t *grp_gp,
-                      char *err, size_t errlen);
+                      const uint16_t *tgt16, const uint32_t *tgt32, const float *syn_w,
+                      uint64_t nsyn, uint32_t *grp_gp, char *err, size_t errlen);
 void hebb_plastic_free(hebb_plastic *pl);
 
-/* A presynaptic spike of group GP (synapses [a, b)) reaches its synapses at STEP. */
+/* A presynaptic spike of group GP (synapses [a, b), targets in TGT16 or TGT32) reaches its
+ * synapses at STEP. */
 void hebb_plastic_pre(hebb_plastic *pl, uint64_t step, uint32_t gp, uint32_t a, uint32_t b,
-                      const uint32_t *syn_tgt, float *syn_w);
+                      const uint16_t *tgt16, const uint32_t *tgt32, float *syn_w);
 /* Neuron I of the target block spiked at STEP. */
 void hebb_plastic_post(hebb_plastic *pl, uint64_t step, uint32_t i, float *syn_w);
 /* Queues a modulator event of AMOUNT at STEP (not before any queued step but the unprocessed

@@ -606,24 +606,30 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
     i = j;
   }
   free(all.v);
-  /* groups: maximal runs of equal (source, projection, delay) */
-  uint32_t ng = 0;
-  for (size_t k = 0; k < pt->nsyn; k++)
+  /* groups: maximal runs of equal (source, projection, delay); targets in 16 bits when
+   * every block-local index fits (the results do not depend on the width) */
+  uint32_t ng = 0, max_tgt = 0;
+  for (size_t k = 0; k < pt->nsyn; k++) {
     if (k == 0 || sorted[k].src != sorted[k - 1].src || sorted[k].proj != sorted[k - 1].proj ||
         sorted[k].delay != sorted[k - 1].delay)
       ng++;
+    uint32_t t = sorted[k].tgt - pt->blocks[m->projs[sorted[k].proj].spec.target].l0;
+    if (t > max_tgt)
+      max_tgt = t;
+  }
+  const bool narrow = max_tgt <= UINT16_MAX;
   pt->ngroups = ng;
   pt->grp_start = malloc(((size_t)ng + 1) * sizeof(uint32_t));
   pt->grp_delay = malloc((ng ? ng : 1) * sizeof(uint16_t));
-  pt->grp_blk = malloc((ng ? ng : 1) * sizeof(uint16_t));
   pt->grp_proj = malloc((ng ? ng : 1) * sizeof(uint16_t));
-  pt->grp_src = malloc((ng ? ng : 1) * sizeof(uint32_t));
-  pt->grp_gp = malloc((ng ? ng : 1) * sizeof(uint32_t));
-  pt->grp_inh = malloc(ng ? ng : 1);
-  pt->syn_tgt = malloc((pt->nsyn ? pt->nsyn : 1) * sizeof(uint32_t));
-  pt->syn_w = malloc((pt->nsyn ? pt->nsyn : 1) * sizeof(float));
-  if (!pt->grp_start || !pt->grp_delay || !pt->grp_blk || !pt->grp_proj || !pt->grp_src ||
-      !pt->grp_gp || !pt->grp_inh || !pt->syn_tgt || !pt->syn_w) {
+  size_t ns = pt->nsyn ? pt->nsyn : 1;
+  if (narrow)
+    pt->syn_tgt16 = malloc(ns * sizeof(uint16_t));
+  else
+    pt->syn_tgt32 = malloc(ns * sizeof(uint32_t));
+  pt->syn_w = malloc(ns * sizeof(float));
+  if (!pt->grp_start || !pt->grp_delay || !pt->grp_proj || !(pt->syn_tgt16 || pt->syn_tgt32) ||
+      !pt->syn_w) {
     free(count);
     free(sorted);
     return HEBB_ENOMEM;
@@ -636,17 +642,17 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
         r->delay != sorted[k - 1].delay) {
       pt->grp_start[g] = (uint32_t)k;
       pt->grp_delay[g] = r->delay;
-      pt->grp_inh[g] = m->projs[r->proj].inhibitory;
-      pt->grp_blk[g] = (uint16_t)m->projs[r->proj].spec.target;
       pt->grp_proj[g] = r->proj;
-      pt->grp_src[g] = r->src;
-      pt->grp_gp[g] = UINT32_MAX;
       count[r->src + 1]++;
       if (r->delay > *max_delay)
         *max_delay = r->delay;
       g++;
     }
-    pt->syn_tgt[k] = r->tgt - pt->blocks[m->projs[r->proj].spec.target].l0;
+    uint32_t t = r->tgt - pt->blocks[m->projs[r->proj].spec.target].l0;
+    if (narrow)
+      pt->syn_tgt16[k] = (uint16_t)t;
+    else
+      pt->syn_tgt32[k] = t;
     pt->syn_w[k] = r->w;
   }
   pt->grp_start[ng] = (uint32_t)pt->nsyn;
@@ -655,6 +661,14 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   memcpy(pt->src_groups, count, ((size_t)N + 1) * sizeof(uint32_t));
   free(count);
   free(sorted);
+  pt->proj_sink = calloc((size_t)(m->nprojs > 0 ? m->nprojs : 1), sizeof(sink));
+  if (!pt->proj_sink)
+    return HEBB_ENOMEM;
+  for (int p = 0; p < m->nprojs; p++) {
+    const hebb_proj *pj = &m->projs[p];
+    hebb_nm_state *st = &pt->blocks[pj->spec.target].st;
+    pt->proj_sink[p] = (sink){pj->inhibitory ? st->acc_in : st->acc_ex, -1, st->single};
+  }
   return 0;
 }
 
@@ -697,29 +711,34 @@ static int build_plasticity(hebb_sim *s, partition *pt) {
   int n = 0;
   for (int p = 0; p < m->nprojs; p++)
     n += m->projs[p].rule != NULL;
-  pt->proj_pl = malloc((m->nprojs > 0 ? (size_t)m->nprojs : 1) * sizeof(int));
   pt->blk_plastic = calloc((size_t)m->npops, sizeof(bool));
   pt->pl = calloc((size_t)(n ? n : 1), sizeof(hebb_plastic));
   pt->post_idx = malloc((pt->n_local ? pt->n_local : 1) * sizeof(uint32_t));
   pt->post_blk = malloc((pt->n_local ? pt->n_local : 1) * sizeof(uint16_t));
-  if (!pt->proj_pl || !pt->blk_plastic || !pt->pl || !pt->post_idx || !pt->post_blk)
+  if (!pt->blk_plastic || !pt->pl || !pt->post_idx || !pt->post_blk)
     return HEBB_ENOMEM;
+  if (n) {
+    pt->grp_gp = malloc((pt->ngroups ? pt->ngroups : 1) * sizeof(uint32_t));
+    if (!pt->grp_gp)
+      return HEBB_ENOMEM;
+    for (uint32_t g = 0; g < pt->ngroups; g++)
+      pt->grp_gp[g] = UINT32_MAX;
+  }
   for (int p = 0; p < m->nprojs; p++) {
-    pt->proj_pl[p] = -1;
     if (!m->projs[p].rule)
       continue;
     int blk = m->projs[p].spec.target;
     char err[160];
     int rc = hebb_plastic_init(&pt->pl[pt->npl], m, p, pt->blocks[blk].n, pt->ngroups, pt->grp_proj,
-                               pt->grp_start, pt->syn_tgt, pt->syn_w, pt->nsyn, pt->grp_gp, err,
-                               sizeof err);
+                               pt->grp_start, pt->syn_tgt16, pt->syn_tgt32, pt->syn_w, pt->nsyn,
+                               pt->grp_gp, err, sizeof err);
     pt->npl++; /* counted even on failure, so that free_partition frees what was made */
     if (rc) {
       if (rc != HEBB_ENOMEM)
         snprintf(pt->msg, sizeof pt->msg, "projection '%s': %s", m->projs[p].name, err);
       return rc;
     }
-    pt->proj_pl[p] = pt->npl - 1;
+    pt->proj_sink[p].pl = pt->npl - 1;
     pt->blk_plastic[blk] = true;
     if (m->projs[p].rule->on_step && (rc = step_buffers(s, pt, &pt->blocks[blk])))
       return rc;
@@ -799,21 +818,19 @@ static void free_partition(partition *pt) {
   free(pt->src_groups);
   free(pt->grp_start);
   free(pt->grp_delay);
-  free(pt->grp_blk);
   free(pt->grp_proj);
-  free(pt->grp_src);
   free(pt->grp_gp);
+  free(pt->proj_sink);
   for (int i = 0; i < pt->npl; i++)
     hebb_plastic_free(&pt->pl[i]);
   free(pt->pl);
-  free(pt->proj_pl);
   free(pt->blk_plastic);
   free(pt->arrivals);
   free(pt->post_idx);
   free(pt->post_blk);
   free(pt->weights.v);
-  free(pt->grp_inh);
-  free(pt->syn_tgt);
+  free(pt->syn_tgt16);
+  free(pt->syn_tgt32);
   free(pt->syn_w);
   hebb_queue_free(&pt->q);
   free(pt->out[0].v);
@@ -1013,31 +1030,49 @@ static void deliver_direct(hebb_sim *s, partition *pt, uint64_t n) {
   pt->syn_events += events;
 }
 
-static void deliver(partition *pt, uint64_t n) {
-  size_t ne;
-  const uint32_t *ev = hebb_queue_due(&pt->q, n, &ne);
-  const uint32_t *restrict tgt = pt->syn_tgt;
+/* The events EV[0..ne) of a step onto their synapses, whose targets are T16 or T32 (one of
+ * them NULL): inlined into one loop per width, with no test per synapse. */
+static inline __attribute__((always_inline)) void deliver_events(partition *pt, const uint32_t *ev,
+                                                                 size_t ne,
+                                                                 const uint16_t *restrict t16,
+                                                                 const uint32_t *restrict t32) {
   const float *restrict w = pt->syn_w;
   uint64_t events = 0;
   for (size_t e = 0; e < ne; e++) {
     uint32_t g = ev[e];
-    hebb_nm_state *st = &pt->blocks[pt->grp_blk[g]].st;
-    void *acc = pt->grp_inh[g] ? st->acc_in : st->acc_ex;
+    const sink *d = &pt->proj_sink[pt->grp_proj[g]];
     uint32_t a = pt->grp_start[g], b = pt->grp_start[g + 1];
-    if (st->single) {
-      float *restrict f = acc;
-      for (uint32_t k = a; k < b; k++)
-        f[tgt[k]] += w[k];
+    if (d->single) {
+      float *restrict f = d->acc;
+      if (t16)
+        for (uint32_t k = a; k < b; k++)
+          f[t16[k]] += w[k];
+      else
+        for (uint32_t k = a; k < b; k++)
+          f[t32[k]] += w[k];
     } else {
-      double *restrict d = acc;
-      for (uint32_t k = a; k < b; k++)
-        d[tgt[k]] += (double)w[k];
+      double *restrict x = d->acc;
+      if (t16)
+        for (uint32_t k = a; k < b; k++)
+          x[t16[k]] += (double)w[k];
+      else
+        for (uint32_t k = a; k < b; k++)
+          x[t32[k]] += (double)w[k];
     }
     events += b - a;
-    if (pt->grp_gp[g] != UINT32_MAX)
+    if (d->pl >= 0)
       pt->arrivals[pt->narrivals++] = g; /* sized at the exchange to the largest bucket */
   }
   pt->syn_events += events;
+}
+
+static void deliver(partition *pt, uint64_t n) {
+  size_t ne;
+  const uint32_t *ev = hebb_queue_due(&pt->q, n, &ne);
+  if (pt->syn_tgt16)
+    deliver_events(pt, ev, ne, pt->syn_tgt16, NULL);
+  else
+    deliver_events(pt, ev, ne, NULL, pt->syn_tgt32);
   hebb_queue_pop(&pt->q, n);
 }
 
@@ -1271,10 +1306,10 @@ static void plasticity(hebb_sim *s, partition *pt, uint64_t n) {
   }
   for (size_t e = 0; e < pt->narrivals; e++) {
     uint32_t g = pt->arrivals[e];
-    hebb_plastic *pl = &pt->pl[pt->proj_pl[pt->grp_proj[g]]];
+    hebb_plastic *pl = &pt->pl[pt->proj_sink[pt->grp_proj[g]].pl];
     if (pl->hooks)
-      hebb_plastic_pre(pl, n, pt->grp_gp[g], pt->grp_start[g], pt->grp_start[g + 1], pt->syn_tgt,
-                       pt->syn_w);
+      hebb_plastic_pre(pl, n, pt->grp_gp[g], pt->grp_start[g], pt->grp_start[g + 1], pt->syn_tgt16,
+                       pt->syn_tgt32, pt->syn_w);
   }
   for (size_t e = 0; e < pt->npost; e++)
     for (int k = 0; k < pt->npl; k++)
@@ -1282,7 +1317,7 @@ static void plasticity(hebb_sim *s, partition *pt, uint64_t n) {
         hebb_plastic_post(&pt->pl[k], n, pt->post_idx[e], pt->syn_w);
   for (size_t e = 0; e < pt->narrivals; e++) {
     uint32_t g = pt->arrivals[e];
-    hebb_plastic_count_pre(&pt->pl[pt->proj_pl[pt->grp_proj[g]]], n, pt->grp_gp[g]);
+    hebb_plastic_count_pre(&pt->pl[pt->proj_sink[pt->grp_proj[g]].pl], n, pt->grp_gp[g]);
   }
   for (size_t e = 0; e < pt->npost; e++)
     for (int k = 0; k < pt->npl; k++)
@@ -1309,12 +1344,15 @@ static void record_weights(hebb_sim *s, partition *pt, uint64_t n) {
     due = m->projs[p].weights_every && (n + 1) % m->projs[p].weights_every == 0;
   if (!due)
     return;
+  uint32_t gid = 0; /* the source of group g: groups are sorted by source */
   for (uint32_t g = 0; g < pt->ngroups; g++) {
+    while (pt->src_groups[gid + 1] <= g)
+      gid++;
     const hebb_proj *pj = &m->projs[pt->grp_proj[g]];
     if (!pj->weights_every || (n + 1) % pj->weights_every)
       continue;
-    const block *b = &pt->blocks[pt->grp_blk[g]];
-    uint32_t src = pt->grp_src[g] - m->pops[pj->spec.source].gid0;
+    const block *b = &pt->blocks[pj->spec.target];
+    uint32_t src = gid - m->pops[pj->spec.source].gid0;
     for (uint32_t k = pt->grp_start[g]; k < pt->grp_start[g + 1]; k++) {
       wsnapbuf *w = &pt->weights;
       if (w->n == w->cap) {
@@ -1327,7 +1365,7 @@ static void record_weights(hebb_sim *s, partition *pt, uint64_t n) {
         w->v = nv;
         w->cap = cap;
       }
-      uint32_t tgt = (b->l0 + pt->syn_tgt[k]) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
+      uint32_t tgt = (b->l0 + syn_target(pt, k)) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
       wsnap e = {{n + 1, pt->grp_proj[g], src, tgt, pt->syn_w[k]}, k};
       w->v[w->n++] = e;
     }
@@ -1576,20 +1614,18 @@ int hebb_sim_stats(const hebb_sim *s, hebb_stats *st) {
   for (int p = 0; p < s->P; p++) {
     const partition *pt = &s->parts[p];
     st->synapses += pt->nsyn;
-    st->synapse_bytes += pt->nsyn * (sizeof(uint32_t) + sizeof(float)) +
-                         (uint64_t)pt->ngroups * (sizeof(uint32_t) + sizeof(uint16_t) + 1) +
-                         (s->m->total_neurons + 1) * sizeof(uint32_t);
     for (int i = 0; i < pt->nblocks; i++)
       st->spikes_total += pt->blocks[i].spikes;
     st->synaptic_events += pt->syn_events;
     st->queue_events += pt->q.pushed;
-    for (int k = 0; k < pt->npl; k++) {
+    for (int k = 0; k < pt->npl; k++)
       st->plastic_updates += pt->pl[k].updates;
-      st->synapse_bytes += hebb_plastic_bytes(&pt->pl[k], pt->nsyn);
-    }
     for (int k = 0; k < PH_COUNT; k++)
       st->phase_s[k] += pt->phase[k];
   }
+  hebb_memory mem;
+  hebb_sim_memory(s, &mem);
+  st->synapse_bytes = mem.indices + mem.weights + mem.delays + mem.targets + mem.rule_state;
   return 0;
 }
 
@@ -1635,13 +1671,12 @@ int hebb_sim_memory(const hebb_sim *s, hebb_memory *mem) {
   for (int p = 0; p < s->P; p++) {
     const partition *pt = &s->parts[p];
     uint64_t ng = pt->ngroups;
-    mem->targets += pt->nsyn * sizeof(uint32_t);
+    mem->targets += pt->nsyn * (pt->syn_tgt16 ? sizeof(uint16_t) : sizeof(uint32_t));
     mem->weights += pt->nsyn * sizeof(float);
     mem->delays += ng * sizeof(uint16_t);
-    /* source -> groups, group starts, target block, projection, source, plastic index,
-     * receptor */
-    mem->indices += (N + 1) * sizeof(uint32_t) +
-                    ng * (2 * sizeof(uint32_t) + 2 * sizeof(uint16_t) + sizeof(uint32_t) + 1);
+    /* source -> groups, group starts and projections, plastic group indexes */
+    mem->indices += (N + 1) * sizeof(uint32_t) + (ng + 1) * sizeof(uint32_t) +
+                    ng * sizeof(uint16_t) + (pt->grp_gp ? ng * sizeof(uint32_t) : 0);
     for (int k = 0; k < pt->npl; k++)
       mem->rule_state += hebb_plastic_bytes(&pt->pl[k], pt->nsyn);
     mem->queues += hebb_queue_bytes(&pt->q);
@@ -1742,15 +1777,18 @@ int hebb_sim_synapses(const hebb_sim *s, int proj, hebb_synapse **syn, size_t *n
   size_t k = 0;
   for (int p = 0; p < s->P; p++) {
     const partition *pt = &s->parts[p];
+    const block *b = &pt->blocks[pj->spec.target];
+    uint32_t gid = 0; /* the source of group g: groups are sorted by source */
     for (uint32_t g = 0; g < pt->ngroups; g++) {
+      while (pt->src_groups[gid + 1] <= g)
+        gid++;
       if (pt->grp_proj[g] != proj)
         continue;
-      const block *b = &pt->blocks[pt->grp_blk[g]];
       for (uint32_t q = pt->grp_start[g]; q < pt->grp_start[g + 1]; q++) {
-        uint32_t tgt = (b->l0 + pt->syn_tgt[q]) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
-        wsnap e = {{s->step, (uint32_t)proj, pt->grp_src[g] - m->pops[pj->spec.source].gid0, tgt,
-                    pt->syn_w[q]},
-                   q};
+        uint32_t tgt =
+            (b->l0 + syn_target(pt, q)) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
+        wsnap e = {
+            {s->step, (uint32_t)proj, gid - m->pops[pj->spec.source].gid0, tgt, pt->syn_w[q]}, q};
         all[k++] = e;
       }
     }

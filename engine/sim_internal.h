@@ -126,6 +126,15 @@ typedef struct {
   uint32_t *index; /* index within the population */
 } staterec;
 
+/* Where the synapses of one projection add their weights on a partition: the excitatory or
+ * inhibitory accumulator of the target block. A property of the projection, so that a
+ * group needs to store only its projection. */
+typedef struct {
+  void *acc;
+  int pl; /* the projection's index in the partition's pl, or -1: static */
+  bool single;
+} sink;
+
 typedef struct {
   int id;
   uint32_t n_local;
@@ -134,24 +143,29 @@ typedef struct {
   size_t ndin;
   block *blocks;
   int nblocks;
-  /* synapses onto this partition's neurons, grouped */
+  /* Synapses onto this partition's neurons, grouped by (source gid, projection, delay) and
+   * sorted so. A group stores its start, delay and projection (8 bytes; 12 on a partition
+   * with plastic projections); its target block and receptor follow from the projection
+   * (proj_sink) and its source from src_groups (group_source). */
   uint32_t *src_groups; /* [total neurons + 1]: groups of each source gid */
   uint32_t ngroups;
   uint32_t *grp_start; /* [ngroups + 1] into syn_* */
   uint16_t *grp_delay;
-  uint16_t *grp_blk; /* the block (target population) of a group */
   uint16_t *grp_proj;
-  uint32_t *grp_src; /* source gid */
-  uint32_t *grp_gp;  /* index among its plastic projection's groups; UINT32_MAX: static */
-  uint8_t *grp_inh;
-  uint32_t *syn_tgt; /* index within the target block */
+  uint32_t *grp_gp; /* index among its plastic projection's groups, UINT32_MAX: static; NULL
+                       when no projection onto this partition is plastic */
+  sink *proj_sink;  /* [projections] */
+  /* Per synapse: the index of its target within the target block, in 16 bits when every
+   * one fits (target populations of at most 65536 neurons on this partition), else in 32
+   * (exactly one of the two is non-NULL; syn_target reads either); and its weight. */
+  uint16_t *syn_tgt16;
+  uint32_t *syn_tgt32;
   float *syn_w;
   uint64_t nsyn;
   hebb_queue q;
   /* plasticity */
   hebb_plastic *pl;
   int npl;
-  int *proj_pl;       /* projection -> index in pl, or -1 */
   bool *blk_plastic;  /* block is the target of a plastic projection */
   uint32_t *arrivals; /* plastic groups delivered this step, in delivery order */
   size_t narrivals, arrivals_cap;
@@ -198,6 +212,12 @@ struct hebb_sim {
   double build_wall_s, sim_wall_s;
   int failed;
 };
+
+/* The target index (within its block) of synapse K of PT, whatever the width; for the paths
+ * that are not hot (the delivery has a loop per width). */
+static inline uint32_t syn_target(const partition *pt, uint64_t k) {
+  return pt->syn_tgt16 ? pt->syn_tgt16[k] : pt->syn_tgt32[k];
+}
 
 /* Checkpoint sections of the engine's state (sim_state.c; io/ckpt.h is the container).
  * Frozen numbers: a reader refuses unknown critical sections. */

@@ -159,6 +159,20 @@ static int cmp_flight(const void *a, const void *b) {
   return x->gid < y->gid ? -1 : x->gid > y->gid;
 }
 
+/* The source gid of group G of PT (of N neurons): the last gid whose groups start at or
+ * before G, by bisection of src_groups (groups are sorted by source). */
+static uint32_t group_source(const partition *pt, uint32_t n, uint32_t g) {
+  uint32_t lo = 0, hi = n; /* src_groups[lo] <= g < src_groups[hi] */
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (pt->src_groups[mid] <= g)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 /* Every spike with a delivery still queued on some partition, sorted and unique. */
 static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
   size_t n = 0, cap = 0;
@@ -180,7 +194,7 @@ static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
           v = nv;
         }
         uint32_t g = b->ev[e];
-        v[n++] = (flight){t - pt->grp_delay[g], pt->grp_src[g]};
+        v[n++] = (flight){t - pt->grp_delay[g], group_source(pt, (uint32_t)s->m->total_neurons, g)};
       }
     }
   }
@@ -303,8 +317,8 @@ static void visit(hebb_sim *s, int proj, piece *pc, uint32_t *cur, void *ctx, gr
         partition *pt = &s->parts[p];
         uint32_t g = cur[p];
         if (g < pt->src_groups[src + 1] && pt->grp_proj[g] == proj && pt->grp_delay[g] == dmin) {
-          pc[n++] =
-              (piece){pt, g, pt->grp_start[g], pt->grp_start[g + 1], pt->blocks[pt->grp_blk[g]].l0};
+          pc[n++] = (piece){pt, g, pt->grp_start[g], pt->grp_start[g + 1],
+                            pt->blocks[m->projs[proj].spec.target].l0};
           cur[p]++;
         }
       }
@@ -323,7 +337,7 @@ static void visit(hebb_sim *s, int proj, piece *pc, uint32_t *cur, void *ctx, gr
         for (int i = 0; i < n; i++) {
           if (pc[i].k >= pc[i].end)
             continue;
-          uint64_t gid = (pc[i].l0 + pc[i].pt->syn_tgt[pc[i].k]) * P + (uint64_t)pc[i].pt->id;
+          uint64_t gid = (pc[i].l0 + syn_target(pc[i].pt, pc[i].k)) * P + (uint64_t)pc[i].pt->id;
           if (gid < bgid) {
             second = bgid;
             bgid = gid;
@@ -337,7 +351,8 @@ static void visit(hebb_sim *s, int proj, piece *pc, uint32_t *cur, void *ctx, gr
         /* the run of the best piece that stays below every other piece's next target */
         piece *q = &pc[best];
         uint32_t k0 = q->k++;
-        while (q->k < q->end && (q->l0 + q->pt->syn_tgt[q->k]) * P + (uint64_t)q->pt->id < second)
+        while (q->k < q->end &&
+               (q->l0 + syn_target(q->pt, q->k)) * P + (uint64_t)q->pt->id < second)
           q->k++;
         sf(ctx, q->pt, k0, q->k - k0);
       }

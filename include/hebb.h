@@ -406,7 +406,8 @@ typedef struct {
   double sim_wall_s;
   uint64_t neurons;
   uint64_t synapses;
-  uint64_t synapse_bytes; /* storage of synapses: targets, weights, group tables */
+  uint64_t synapse_bytes; /* storage of synapses: hebb_memory's indices, weights, delays,
+                             targets and rule_state */
   uint64_t spikes_total;
   uint64_t synaptic_events;    /* synapses activated by delivered spikes */
   uint64_t queue_events;       /* events pushed through the calendar queues */
@@ -440,11 +441,13 @@ char *hebb_profile_json(const hebb_sim *s);
 
 /* Memory of the network by component, bytes, over all partitions. */
 typedef struct {
-  uint64_t indices;      /* source -> groups, group tables */
+  uint64_t indices;      /* source -> groups, group tables (start, projection, plastic index) */
   uint64_t weights;      /* a float per synapse */
   uint64_t delays;       /* per group */
-  uint64_t targets;      /* a 32-bit target index per synapse */
-  uint64_t rule_state;   /* traces, per-synapse rule variables, postsynaptic index */
+  uint64_t targets;      /* a target index per synapse: 16 bits on a partition where every
+                            target population has at most 65536 neurons, else 32 */
+  uint64_t rule_state;   /* traces and rule state per group and neuron, per-synapse rule
+                            variables, postsynaptic index */
   uint64_t queues;       /* event queues */
   uint64_t neuron_state; /* state variables and input accumulators */
   uint64_t total;

@@ -45,10 +45,12 @@ extern "C" {
  * mod_tau_param, hebb_rule_ctx.mod); version 3 the per-neuron state (pre_state, post_state,
  * state_init, hebb_rule_ctx.pre_state / post_state) and learning phases for rules that
  * integrate between events (on_phase, hebb_rule_ctx.learning); version 4 the error that a
- * hidden layer receives through feedback (hebb_rule_ctx.post_error). Frozen in every version: `abi`
- * and `name` are the first two fields of hebb_rule, so that a loader can read them before it trusts
- * the rest. */
-#define HEBB_RULE_ABI 4
+ * hidden layer receives through feedback (hebb_rule_ctx.post_error); version 5 narrow target
+ * indices (hebb_rule_pre.target16 / target32, read with hebb_pre_target) and a packed
+ * postsynaptic index (hebb_rule_post.entry, chunk_first, chunk_group and shift, read with
+ * hebb_post_index and hebb_post_group). Frozen in every version: `abi` and `name` are the
+ * first two fields of hebb_rule, so that a loader can read them before it trusts the rest. */
+#define HEBB_RULE_ABI 5
 
 typedef struct {
   const char *name;
@@ -140,26 +142,56 @@ typedef struct {
 } hebb_rule_ctx;
 
 /* The synapses reached by one presynaptic spike: one source, one delay, consecutive in
- * memory. target[k] is the block-local index of synapse k's target; syn[s][k] the rule's
- * per-synapse state s. */
+ * memory. hebb_pre_target(s, k) is the block-local index of synapse k's target; w[k] its
+ * weight; syn[s][k] the rule's per-synapse state s. The engine stores target indices in 16
+ * bits where they fit (a target population's share of a thread has at most 65536 neurons),
+ * else in 32: exactly one of target16 and target32 is non-NULL. */
 typedef struct {
   uint32_t n;
   uint32_t group; /* owner of this group's presynaptic traces */
-  const uint32_t *target;
+  const uint16_t *target16;
+  const uint32_t *target32;
   float *w;
   float *const *syn;
 } hebb_rule_pre;
 
-/* The plastic synapses onto one neuron of this projection: synapse k is index[k] in the
- * projection's arrays and belongs to presynaptic group group[k]. */
+/* The target of synapse K (block-local index: the owner of its postsynaptic traces). The
+ * test is the same for every k of a hook call, so the branch predicts perfectly (and an
+ * optimising compiler takes it out of the loop). */
+static inline uint32_t hebb_pre_target(const hebb_rule_pre *s, uint32_t k) {
+  return s->target16 ? s->target16[k] : s->target32[k];
+}
+
+/* The plastic synapses onto one neuron of this projection: synapse k is
+ * hebb_post_index(s, k) in the projection's arrays and belongs to presynaptic group
+ * hebb_post_group(s, k). The engine keeps this index in 4 bytes per synapse: entry[k] is
+ * chunk << shift | the synapse's offset in its chunk, a chunk being a run of consecutive
+ * synapses of one group: the whole group, unless a group number and an offset would not fit
+ * in 32 bits together (about 2^30 plastic synapses on one thread); then groups are cut into
+ * chunks of 2^shift synapses and chunk_group is not NULL. */
 typedef struct {
   uint32_t n;
   uint32_t neuron; /* owner of the postsynaptic traces */
-  const uint32_t *index;
-  const uint32_t *group;
-  float *w;          /* base of the weights: w[index[k]] */
-  float *const *syn; /* bases of the per-synapse state: syn[s][index[k]] */
+  const uint32_t *entry;
+  const uint32_t *chunk_first; /* [chunk] the index of its first synapse */
+  const uint32_t *chunk_group; /* [chunk] its presynaptic group; NULL: each chunk is a group */
+  uint32_t shift;              /* 0..31 */
+  float *w;                    /* base of the weights: w[hebb_post_index(s, k)] */
+  float *const *syn;           /* bases of the per-synapse state: syn[v][hebb_post_index(s, k)] */
 } hebb_rule_post;
+
+/* The presynaptic group (owner of the presynaptic traces) of synapse K. The test is the same
+ * for every k of a hook call. */
+static inline uint32_t hebb_post_group(const hebb_rule_post *s, uint32_t k) {
+  uint32_t c = s->entry[k] >> s->shift;
+  return s->chunk_group ? s->chunk_group[c] : c;
+}
+
+/* The index of synapse K in w and syn. */
+static inline uint32_t hebb_post_index(const hebb_rule_post *s, uint32_t k) {
+  uint32_t e = s->entry[k];
+  return s->chunk_first[e >> s->shift] + (e & ((UINT32_C(1) << s->shift) - 1));
+}
 
 typedef struct hebb_rule {
   uint32_t abi; /* HEBB_RULE_ABI */

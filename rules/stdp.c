@@ -127,7 +127,7 @@ static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
    * "never arrived" from "arrived at step 0", which last alone cannot */
   const bool arrived = c->pre->value[(size_t)s->group * c->pre->n] != 0.0;
   for (uint32_t k = 0; k < s->n; k++) {
-    uint32_t i = s->target[k];
+    uint32_t i = hebb_pre_target(s, k);
     /* restricted: only a post spike since the previous arrival pairs */
     if (restricted && !(c->post->value[(size_t)i * c->post->n] != 0.0 &&
                         (!arrived || c->post->last[i] > last_pre)))
@@ -154,7 +154,7 @@ static void on_post_presynaptic(const hebb_rule_ctx *c, const hebb_rule_post *s)
   const double f = posted ? decay(c->pre, 0, c->step - last_post) : 0.0;
   float *hi = s->syn[S_PAIRED_HI], *lo = s->syn[S_PAIRED_LO];
   for (uint32_t k = 0; k < s->n; k++) {
-    const uint32_t g = s->group[k], q = s->index[k];
+    const uint32_t g = hebb_post_group(s, k), q = hebb_post_index(s, k);
     const double x = hebb_trace_at(c->pre, g, 0, c->step); /* every arrival before now */
     double u = x;                                          /* the unpaired ones */
     if (posted)
@@ -179,13 +179,13 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const uint64_t last_post = c->post->last[s->neuron];
   const bool posted = c->post->value[(size_t)s->neuron * c->post->n] != 0.0;
   for (uint32_t k = 0; k < s->n; k++) {
-    uint32_t g = s->group[k];
+    uint32_t g = hebb_post_group(s, k);
     /* restricted: only a pre arrival since the previous post spike pairs */
     if (restricted && !(c->pre->last[g] > last_post || !posted))
       continue;
     double x = hebb_trace_at(c->pre, g, 0, c->step);
     if (x != 0.0) {
-      float *w = &s->w[s->index[k]];
+      float *w = &s->w[hebb_post_index(s, k)];
       *w = facilitate(p, *w, x);
     }
   }

@@ -105,7 +105,8 @@ static void on_pre(const hebb_rule_ctx *ctx, const hebb_rule_pre *s) {
   float *c = s->syn[S_C], *last = s->syn[S_LAST];
   for (uint32_t k = 0; k < s->n; k++) {
     advance(ctx, &s->w[k], &c[k], &last[k]);
-    c[k] = (float)((double)c[k] - a_minus * hebb_trace_at(ctx->post, s->target[k], 0, ctx->step));
+    c[k] = (float)((double)c[k] -
+                   a_minus * hebb_trace_at(ctx->post, hebb_pre_target(s, k), 0, ctx->step));
   }
 }
 
@@ -113,16 +114,17 @@ static void on_post(const hebb_rule_ctx *ctx, const hebb_rule_post *s) {
   const double a_plus = ctx->p[P_A_PLUS];
   float *c = s->syn[S_C], *last = s->syn[S_LAST];
   for (uint32_t k = 0; k < s->n; k++) {
-    uint32_t q = s->index[k];
+    uint32_t q = hebb_post_index(s, k);
     advance(ctx, &s->w[q], &c[q], &last[q]);
-    c[q] = (float)((double)c[q] + a_plus * hebb_trace_at(ctx->pre, s->group[k], 0, ctx->step));
+    c[q] = (float)((double)c[q] +
+                   a_plus * hebb_trace_at(ctx->pre, hebb_post_group(s, k), 0, ctx->step));
   }
 }
 
 static void on_modulator(const hebb_rule_ctx *ctx, const hebb_rule_post *s) {
   float *c = s->syn[S_C], *last = s->syn[S_LAST];
   for (uint32_t k = 0; k < s->n; k++) {
-    uint32_t q = s->index[k];
+    uint32_t q = hebb_post_index(s, k);
     advance(ctx, &s->w[q], &c[q], &last[q]);
   }
 }

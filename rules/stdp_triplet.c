@@ -135,7 +135,7 @@ static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
                                        ((p[P_TAU_HOM] * 1e-3) * (p[P_TAU_HOM] * 1e-3))
                                  : 0.0;
   for (uint32_t k = 0; k < s->n; k++) {
-    uint32_t i = s->target[k];
+    uint32_t i = hebb_pre_target(s, k);
     double o1 = hebb_trace_at(c->post, i, O1, c->step);
     double a2 = p[P_A2_MINUS];
     if (kappa > 0) {
@@ -151,8 +151,8 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   /* the triplet factor is the same for every synapse onto the neuron */
   const double f = p[P_A2_PLUS] + p[P_A3_PLUS] * hebb_trace_at(c->post, s->neuron, O2, c->step);
   for (uint32_t k = 0; k < s->n; k++) {
-    double r1 = hebb_trace_at(c->pre, s->group[k], R1, c->step);
-    float *w = &s->w[s->index[k]];
+    double r1 = hebb_trace_at(c->pre, hebb_post_group(s, k), R1, c->step);
+    float *w = &s->w[hebb_post_index(s, k)];
     *w = clip(p, (double)*w + r1 * f);
   }
 }

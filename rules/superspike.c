@@ -143,8 +143,8 @@ static void on_step(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const bool learn = fabs(*e) >= 1e-7;
   float *lt = s->syn[S_LT], *l = s->syn[S_L], *m = s->syn[S_M];
   for (uint32_t n = 0; n < s->n; n++) {
-    uint32_t x = s->index[n];
-    double qj = q[s->group[n]];
+    uint32_t x = hebb_post_index(s, n);
+    double qj = q[hebb_post_group(s, n)];
     double a = lt[x];
     if (qj > 1e-7)
       a += sg * qj;
@@ -162,7 +162,7 @@ static void on_period(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double steps = p[P_PERIOD] / c->dt, gamma = exp(-p[P_PERIOD] / p[P_TAU_RMS]);
   float *m = s->syn[S_M], *v = s->syn[S_V];
   for (uint32_t n = 0; n < s->n; n++) {
-    uint32_t x = s->index[n];
+    uint32_t x = hebb_post_index(s, n);
     double g = (double)m[x] / steps;
     double vv = gamma * (double)v[x];
     if (g * g > vv)

@@ -101,7 +101,7 @@ static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
   const double *p = c->p;
   const double eta = p[P_ETA], alpha = depression(p);
   for (uint32_t k = 0; k < s->n; k++) {
-    double y = hebb_trace_at(c->post, s->target[k], 0, c->step);
+    double y = hebb_trace_at(c->post, hebb_pre_target(s, k), 0, c->step);
     s->w[k] = clip(p, (double)s->w[k] + eta * (y - alpha));
   }
 }
@@ -110,8 +110,8 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double *p = c->p;
   const double eta = p[P_ETA];
   for (uint32_t k = 0; k < s->n; k++) {
-    double x = hebb_trace_at(c->pre, s->group[k], 0, c->step);
-    float *w = &s->w[s->index[k]];
+    double x = hebb_trace_at(c->pre, hebb_post_group(s, k), 0, c->step);
+    float *w = &s->w[hebb_post_index(s, k)];
     *w = clip(p, (double)*w + eta * x);
   }
 }

@@ -106,7 +106,7 @@ static inline float clip(const double *p, double w) {
 static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
   const double *p = c->p;
   for (uint32_t k = 0; k < s->n; k++) {
-    double z = hebb_trace_at(c->post, s->target[k], T_MINUS, c->step);
+    double z = hebb_trace_at(c->post, hebb_pre_target(s, k), T_MINUS, c->step);
     s->w[k] = clip(p, (double)s->w[k] - p[P_B] * z + p[P_DELTA]);
   }
 }
@@ -118,8 +118,8 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double het = p[P_BETA] * zm * zm * zm;
   const float *wt = s->syn[S_W_TILDE];
   for (uint32_t k = 0; k < s->n; k++) {
-    uint32_t e = s->index[k];
-    double zp = hebb_trace_at(c->pre, s->group[k], 0, c->step);
+    uint32_t e = hebb_post_index(s, k);
+    double zp = hebb_trace_at(c->pre, hebb_post_group(s, k), 0, c->step);
     double w = (double)s->w[e];
     s->w[e] = clip(p, w + p[P_A] * zp * zs - het * (w - (double)wt[e]));
   }
@@ -130,7 +130,7 @@ static void on_period(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double h = p[P_DELTA_C] / p[P_TAU_CONS], wp = p[P_W_P], pot = p[P_P];
   float *wt = s->syn[S_W_TILDE];
   for (uint32_t k = 0; k < s->n; k++) {
-    uint32_t e = s->index[k];
+    uint32_t e = hebb_post_index(s, k);
     double x = (double)wt[e];
     double f = ((double)s->w[e] - x) - pot * x * (0.5 * wp - x) * (wp - x);
     wt[e] = (float)(x + h * f);

@@ -10,14 +10,17 @@
  * arrivals since the previous postsynaptic spike, NEST's update formulas, and the weight
  * stored as a float after every update, as the engine stores it.
  */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include "harness.h"
 #include "hebb.h"
 
 #include <check.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
   double tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, wmax;
@@ -660,6 +663,138 @@ START_TEST(test_determinism) {
 }
 END_TEST
 
+/* Target indices are stored in 16 bits on a partition where every target population has
+ * at most 65536 neurons, else in 32 (sim.c, build_synapses), and the rules read either. A
+ * population of 70000 neurons (single precision) and one of 100 (double): one thread
+ * stores 32-bit targets, two and three threads 16-bit ones. Plastic (stdp) and static
+ * synapses onto them give bit-identical weights and spikes either way, and a checkpoint
+ * written with one width resumes with the other. */
+static hebb_model *wide_network(int *plastic) {
+  hebb_model *m = hebb_model_new();
+  int big = 0, small = 0, in = 0, rec = 0;
+  OK(m, hebb_model_set_seed(m, 5));
+  OK(m, hebb_model_add_population(m, "big", "iaf_psc_delta", 70000, &big));
+  OK(m, hebb_model_add_population(m, "small", "iaf_psc_delta", 100, &small));
+  for (int p = big; p <= small; p++) {
+    OK(m, hebb_model_set_param(m, p, "E_L", 0.0));
+    OK(m, hebb_model_set_param(m, p, "V_reset", 0.0));
+    OK(m, hebb_model_set_param(m, p, "V_th", 10.0));
+    OK(m, hebb_model_record_spikes(m, p));
+  }
+  OK(m, hebb_model_set_option(m, big, "precision", "single"));
+  OK(m, hebb_model_add_population(m, "in", "poisson_generator", 300, &in));
+  OK(m, hebb_model_set_param(m, in, "rate", 20.0));
+  hebb_projection_spec s = hebb_projection_spec_default();
+  s.source = in;
+  s.target = big;
+  s.rule = HEBB_CONN_FIXED_INDEGREE;
+  s.n = 4;
+  s.weight = (hebb_dist){HEBB_DIST_UNIFORM, 4.0, 8.0, -INFINITY, INFINITY};
+  s.delay_ms = (hebb_dist){HEBB_DIST_UNIFORM, 1.0, 2.0, -INFINITY, INFINITY};
+  OK(m, hebb_model_add_projection(m, &s, plastic));
+  OK(m, hebb_model_set_plasticity(m, *plastic, "stdp"));
+  OK(m, hebb_model_set_plasticity_param(m, *plastic, "Wmax", 12.0));
+  OK(m, hebb_model_set_plasticity_param(m, *plastic, "lambda", 0.05));
+  s.source = big;
+  s.n = 2;
+  s.weight = hebb_dist_const(1.0);
+  OK(m, hebb_model_add_projection(m, &s, &rec));
+  s.target = small;
+  s.n = 400;
+  OK(m, hebb_model_add_projection(m, &s, &rec));
+  return m;
+}
+
+typedef struct {
+  hebb_synapse *w;
+  size_t nw;
+  hebb_spike *spk; /* after 50 ms */
+  size_t nspk;
+  double v[100]; /* V_m of "small" at the end */
+} wide_result;
+
+/* Runs the network in SIM from 50 to 100 ms and takes its results. */
+static void wide_finish(hebb_sim *sim, int plastic, wide_result *r) {
+  ck_assert_int_eq(hebb_sim_run_until(sim, 100.0), 0);
+  ck_assert_int_eq(hebb_sim_synapses(sim, plastic, &r->w, &r->nw), 0);
+  ck_assert_int_eq(hebb_sim_take_spikes(sim, &r->spk, &r->nspk), 0);
+  for (uint32_t i = 0; i < 100; i++)
+    ck_assert_int_eq(hebb_sim_get_state(sim, 1, i, "V_m", &r->v[i]), 0);
+}
+
+static void wide_same(const wide_result *a, const wide_result *b, const char *what) {
+  ck_assert_msg(a->nw == b->nw && memcmp(a->w, b->w, a->nw * sizeof *a->w) == 0,
+                "%s: the weights differ", what);
+  ck_assert_msg(a->nspk == b->nspk && memcmp(a->spk, b->spk, a->nspk * sizeof *a->spk) == 0,
+                "%s: the spikes differ", what);
+  ck_assert_msg(memcmp(a->v, b->v, sizeof a->v) == 0, "%s: the potentials differ", what);
+}
+
+START_TEST(test_wide_targets) {
+  char dir[] = "/tmp/hebb-wide-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[2][64];
+  wide_result ref[3];
+  for (int t = 1; t <= 3; t++) {
+    int plastic = 0;
+    hebb_model *m = wide_network(&plastic);
+    hebb_sim *sim = start_sim(m, t);
+    hebb_stats st;
+    hebb_memory mem;
+    ck_assert_int_eq(hebb_sim_stats(sim, &st), 0);
+    ck_assert_int_eq(hebb_sim_memory(sim, &mem), 0);
+    ck_assert_uint_eq(st.synapses, 70000 * 6 + 100 * 400);
+    ck_assert_uint_eq(mem.targets, st.synapses * (t == 1 ? 4 : 2));
+    ck_assert_int_eq(hebb_sim_run_until(sim, 50.0), 0);
+    hebb_spike *early;
+    size_t nearly;
+    ck_assert_int_eq(hebb_sim_take_spikes(sim, &early, &nearly), 0);
+    free(early);
+    if (t <= 2) {
+      char err[256];
+      snprintf(path[t - 1], sizeof path[t - 1], "%s/t%d.ckpt", dir, t);
+      ck_assert_msg(hebb_checkpoint_write(sim, NULL, path[t - 1], err, sizeof err) == 0, "%s", err);
+    }
+    wide_finish(sim, plastic, &ref[t - 1]);
+    hebb_sim_free(sim);
+    hebb_model_free(m);
+  }
+  ck_assert_uint_gt(ref[0].nspk, 1000); /* the network is active */
+  size_t moved = 0;
+  for (size_t i = 0; i < ref[0].nw; i++)
+    moved += ref[0].w[i].weight < 4.0f || ref[0].w[i].weight > 8.0f;
+  ck_assert_uint_gt(moved, 100); /* and learns */
+  wide_same(&ref[0], &ref[1], "32-bit targets (1 thread) against 16-bit (2 threads)");
+  wide_same(&ref[0], &ref[2], "32-bit targets (1 thread) against 16-bit (3 threads)");
+  /* a checkpoint of 32-bit targets resumed with 16-bit ones, and the reverse */
+  for (int c = 0; c < 2; c++) {
+    int plastic = 0;
+    hebb_model *m = wide_network(&plastic);
+    hebb_sim_options o = hebb_sim_options_default();
+    o.threads = c == 0 ? 2 : 1;
+    o.pin = false;
+    hebb_sim *sim = NULL;
+    char err[256];
+    ck_assert_msg(hebb_checkpoint_resume(path[c], m, &o, &sim, NULL, err, sizeof err) == 0, "%s",
+                  err);
+    wide_result r;
+    wide_finish(sim, plastic, &r);
+    wide_same(&ref[0], &r,
+              c == 0 ? "written at 1 thread, resumed at 2" : "written at 2, resumed at 1");
+    free(r.w);
+    free(r.spk);
+    hebb_sim_free(sim);
+    hebb_model_free(m);
+    remove(path[c]);
+  }
+  rmdir(dir);
+  for (int t = 0; t < 3; t++) {
+    free(ref[t].w);
+    free(ref[t].spk);
+  }
+}
+END_TEST
+
 static Suite *stdp_suite(void) {
   Suite *s = suite_create("stdp");
   TCase *tc = tcase_create("stdp");
@@ -677,6 +812,7 @@ static Suite *stdp_suite(void) {
   tcase_add_test(tc, test_learning_phase);
   tcase_add_test(tc, test_window);
   tcase_add_test(tc, test_determinism);
+  tcase_add_test(tc, test_wide_targets);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -105,28 +105,30 @@ static inline float depress(const double *p, float w, double y) {
 
 /* ---- 6. Hooks ---------------------------------------------------------------------------
  * on_pre: one presynaptic spike reaches s->n synapses (one source, one delay) in this step.
- * Synapse k has weight s->w[k] and target s->target[k] (the owner of its postsynaptic
- * traces); s->group owns the presynaptic traces. LTD reads the postsynaptic trace y of each
- * target. Hooks run on worker threads, many at once: touch only what they are given, and
- * never allocate, block, print or keep pointers. */
+ * Synapse k has weight s->w[k] and target hebb_pre_target(s, k) (the owner of its
+ * postsynaptic traces; Hebb stores targets in 16 or 32 bits, and the accessor reads either);
+ * s->group owns the presynaptic traces. LTD reads the postsynaptic trace y of each target.
+ * Hooks run on worker threads, many at once: touch only what they are given, and never
+ * allocate, block, print or keep pointers. */
 static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
   const double *p = c->p;
   for (uint32_t k = 0; k < s->n; k++) {
-    double y = hebb_trace_at(c->post, s->target[k], 0, c->step);
+    double y = hebb_trace_at(c->post, hebb_pre_target(s, k), 0, c->step);
     if (y != 0.0) /* no postsynaptic spike yet: nothing to do (and the result is the same) */
       s->w[k] = depress(p, s->w[k], y);
   }
 }
 
 /* on_post: neuron s->neuron spiked in this step; s->n plastic synapses of this projection
- * end on it. Synapse k is s->w[s->index[k]] and belongs to presynaptic group s->group[k]
- * (the owner of its presynaptic traces). LTP reads the presynaptic trace x of each group. */
+ * end on it. Synapse k is s->w[hebb_post_index(s, k)] and belongs to presynaptic group
+ * hebb_post_group(s, k) (the owner of its presynaptic traces; the index is packed, read it
+ * only through these two). LTP reads the presynaptic trace x of each group. */
 static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double *p = c->p;
   for (uint32_t k = 0; k < s->n; k++) {
-    double x = hebb_trace_at(c->pre, s->group[k], 0, c->step);
+    double x = hebb_trace_at(c->pre, hebb_post_group(s, k), 0, c->step);
     if (x != 0.0) {
-      float *w = &s->w[s->index[k]];
+      float *w = &s->w[hebb_post_index(s, k)];
       *w = facilitate(p, *w, x);
     }
   }
