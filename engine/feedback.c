@@ -162,7 +162,7 @@ void hebb__fb_publish(hebb_sim *s, partition *pt, uint64_t e) {
           continue;
         for (uint32_t x = pt->grp_start[g]; x < pt->grp_start[g + 1]; x++) {
           uint32_t i = (ob->l0 + syn_target(pt, x)) * P + (uint32_t)pt->id - og0;
-          W[(size_t)i * sh->nhid + k] += (double)pt->syn_w[x];
+          W[(size_t)i * sh->nhid + k] += (double)syn_weight(pt, g, x);
         }
       }
   }

@@ -667,7 +667,42 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   for (int p = 0; p < m->nprojs; p++) {
     const hebb_proj *pj = &m->projs[p];
     hebb_nm_state *st = &pt->blocks[pj->spec.target].st;
-    pt->proj_sink[p] = (sink){pj->inhibitory ? st->acc_in : st->acc_ex, -1, st->single};
+    pt->proj_sink[p] = (sink){pj->inhibitory ? st->acc_in : st->acc_ex, -1, st->single, 0.0f};
+  }
+  return 0;
+}
+
+/* Static networks often give all synapses of a projection one weight (B1, B2, B4, B8; NEST's
+ * static_synapse_hom_w): then storing it per synapse costs 4 of the 6 bytes of a synapse and
+ * the delivery's memory traffic. When every projection onto PT is static and each one's
+ * synapses here carry bit for bit the same weight, the weights move into proj_sink and
+ * syn_w is freed. Decided from the weights themselves, so the delivery adds exactly the
+ * values it would have read; a plastic projection (whose weights change) keeps syn_w. */
+static int share_weights(hebb_sim *s, partition *pt) {
+  const hebb_model *m = s->m;
+  if (!pt->nsyn)
+    return 0;
+  for (int p = 0; p < m->nprojs; p++)
+    if (pt->proj_sink[p].pl >= 0)
+      return 0;
+  bool *seen = calloc((size_t)m->nprojs, sizeof(bool));
+  if (!seen)
+    return HEBB_ENOMEM;
+  bool same = true;
+  for (uint32_t g = 0; g < pt->ngroups && same; g++) {
+    sink *d = &pt->proj_sink[pt->grp_proj[g]];
+    for (uint32_t k = pt->grp_start[g]; k < pt->grp_start[g + 1] && same; k++) {
+      if (!seen[pt->grp_proj[g]]) {
+        seen[pt->grp_proj[g]] = true;
+        d->w = pt->syn_w[k];
+      }
+      same = memcmp(&d->w, &pt->syn_w[k], sizeof(float)) == 0;
+    }
+  }
+  free(seen);
+  if (same) {
+    free(pt->syn_w);
+    pt->syn_w = NULL;
   }
   return 0;
 }
@@ -970,6 +1005,8 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
         rc = build_plasticity(s, pt);
       if (!rc)
         rc = hebb__fb_build(s, pt);
+      if (!rc)
+        rc = share_weights(s, pt);
       /* deliveries are queued at an epoch's end for up to max_delay steps later */
       if (!rc)
         rc = hebb_queue_init(&pt->q, max_delay + s->epoch, 0);
@@ -1031,12 +1068,11 @@ static void deliver_direct(hebb_sim *s, partition *pt, uint64_t n) {
 }
 
 /* The events EV[0..ne) of a step onto their synapses, whose targets are T16 or T32 (one of
- * them NULL): inlined into one loop per width, with no test per synapse. */
-static inline __attribute__((always_inline)) void deliver_events(partition *pt, const uint32_t *ev,
-                                                                 size_t ne,
-                                                                 const uint16_t *restrict t16,
-                                                                 const uint32_t *restrict t32) {
-  const float *restrict w = pt->syn_w;
+ * them NULL) and whose weights are W, or when W is NULL their projection's (share_weights):
+ * inlined into one loop per width and weight storage, with no test per synapse. */
+static inline __attribute__((always_inline)) void
+deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *restrict t16,
+               const uint32_t *restrict t32, const float *restrict w) {
   uint64_t events = 0;
   for (size_t e = 0; e < ne; e++) {
     uint32_t g = ev[e];
@@ -1044,20 +1080,34 @@ static inline __attribute__((always_inline)) void deliver_events(partition *pt, 
     uint32_t a = pt->grp_start[g], b = pt->grp_start[g + 1];
     if (d->single) {
       float *restrict f = d->acc;
-      if (t16)
+      const float c = d->w;
+      if (t16 && w)
         for (uint32_t k = a; k < b; k++)
           f[t16[k]] += w[k];
-      else
+      else if (t16)
+        for (uint32_t k = a; k < b; k++)
+          f[t16[k]] += c;
+      else if (w)
         for (uint32_t k = a; k < b; k++)
           f[t32[k]] += w[k];
-    } else {
-      double *restrict x = d->acc;
-      if (t16)
-        for (uint32_t k = a; k < b; k++)
-          x[t16[k]] += (double)w[k];
       else
         for (uint32_t k = a; k < b; k++)
+          f[t32[k]] += c;
+    } else {
+      double *restrict x = d->acc;
+      const double c = (double)d->w;
+      if (t16 && w)
+        for (uint32_t k = a; k < b; k++)
+          x[t16[k]] += (double)w[k];
+      else if (t16)
+        for (uint32_t k = a; k < b; k++)
+          x[t16[k]] += c;
+      else if (w)
+        for (uint32_t k = a; k < b; k++)
           x[t32[k]] += (double)w[k];
+      else
+        for (uint32_t k = a; k < b; k++)
+          x[t32[k]] += c;
     }
     events += b - a;
     if (d->pl >= 0)
@@ -1069,10 +1119,14 @@ static inline __attribute__((always_inline)) void deliver_events(partition *pt, 
 static void deliver(partition *pt, uint64_t n) {
   size_t ne;
   const uint32_t *ev = hebb_queue_due(&pt->q, n, &ne);
-  if (pt->syn_tgt16)
-    deliver_events(pt, ev, ne, pt->syn_tgt16, NULL);
+  if (pt->syn_tgt16 && pt->syn_w)
+    deliver_events(pt, ev, ne, pt->syn_tgt16, NULL, pt->syn_w);
+  else if (pt->syn_tgt16)
+    deliver_events(pt, ev, ne, pt->syn_tgt16, NULL, NULL);
+  else if (pt->syn_w)
+    deliver_events(pt, ev, ne, NULL, pt->syn_tgt32, pt->syn_w);
   else
-    deliver_events(pt, ev, ne, NULL, pt->syn_tgt32);
+    deliver_events(pt, ev, ne, NULL, pt->syn_tgt32, NULL);
   hebb_queue_pop(&pt->q, n);
 }
 
@@ -1366,7 +1420,7 @@ static void record_weights(hebb_sim *s, partition *pt, uint64_t n) {
         w->cap = cap;
       }
       uint32_t tgt = (b->l0 + syn_target(pt, k)) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
-      wsnap e = {{n + 1, pt->grp_proj[g], src, tgt, pt->syn_w[k]}, k};
+      wsnap e = {{n + 1, pt->grp_proj[g], src, tgt, syn_weight(pt, g, k)}, k};
       w->v[w->n++] = e;
     }
   }
@@ -1672,7 +1726,7 @@ int hebb_sim_memory(const hebb_sim *s, hebb_memory *mem) {
     const partition *pt = &s->parts[p];
     uint64_t ng = pt->ngroups;
     mem->targets += pt->nsyn * (pt->syn_tgt16 ? sizeof(uint16_t) : sizeof(uint32_t));
-    mem->weights += pt->nsyn * sizeof(float);
+    mem->weights += pt->syn_w ? pt->nsyn * sizeof(float) : 0;
     mem->delays += ng * sizeof(uint16_t);
     /* source -> groups, group starts and projections, plastic group indexes */
     mem->indices += (N + 1) * sizeof(uint32_t) + (ng + 1) * sizeof(uint32_t) +
@@ -1787,8 +1841,9 @@ int hebb_sim_synapses(const hebb_sim *s, int proj, hebb_synapse **syn, size_t *n
       for (uint32_t q = pt->grp_start[g]; q < pt->grp_start[g + 1]; q++) {
         uint32_t tgt =
             (b->l0 + syn_target(pt, q)) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
-        wsnap e = {
-            {s->step, (uint32_t)proj, gid - m->pops[pj->spec.source].gid0, tgt, pt->syn_w[q]}, q};
+        wsnap e = {{s->step, (uint32_t)proj, gid - m->pops[pj->spec.source].gid0, tgt,
+                    syn_weight(pt, g, q)},
+                   q};
         all[k++] = e;
       }
     }

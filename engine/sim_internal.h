@@ -133,6 +133,7 @@ typedef struct {
   void *acc;
   int pl; /* the projection's index in the partition's pl, or -1: static */
   bool single;
+  float w; /* the weight of every synapse of the projection here, when syn_w is NULL */
 } sink;
 
 typedef struct {
@@ -160,6 +161,9 @@ typedef struct {
    * (exactly one of the two is non-NULL; syn_target reads either); and its weight. */
   uint16_t *syn_tgt16;
   uint32_t *syn_tgt32;
+  /* NULL when every projection onto this partition is static and each has one weight for
+   * all its synapses here (share_weights): then proj_sink[p].w holds it; read with
+   * syn_weight. */
   float *syn_w;
   uint64_t nsyn;
   hebb_queue q;
@@ -217,6 +221,12 @@ struct hebb_sim {
  * that are not hot (the delivery has a loop per width). */
 static inline uint32_t syn_target(const partition *pt, uint64_t k) {
   return pt->syn_tgt16 ? pt->syn_tgt16[k] : pt->syn_tgt32[k];
+}
+
+/* The weight of synapse K of group G of PT, stored per synapse or shared by its projection;
+ * for the paths that are not hot (the delivery has a loop for each). */
+static inline float syn_weight(const partition *pt, uint32_t g, uint64_t k) {
+  return pt->syn_w ? pt->syn_w[k] : pt->proj_sink[pt->grp_proj[g]].w;
 }
 
 /* Checkpoint sections of the engine's state (sim_state.c; io/ckpt.h is the container).

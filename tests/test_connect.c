@@ -887,6 +887,115 @@ START_TEST(test_delivery_order) {
 }
 END_TEST
 
+/* Shared weights (share_weights in engine/sim.c): a static network whose projections each
+ * give all their synapses one weight stores no weight per synapse, and must run exactly as
+ * the same network stored with a weight per synapse. The second is forced by one extra
+ * projection with uniform weights from a spike_generator that never fires, so that both
+ * networks have the same dynamics; run in single and double precision, on 1 to 3 threads. */
+typedef struct {
+  hebb_spike *spikes;
+  size_t nspikes;
+  uint64_t nsyn, weight_bytes;
+} shared_result;
+
+static void shared_run(bool single, bool mixed, int threads, shared_result *r) {
+  hebb_model *m = hebb_model_new();
+  int e = add_pop(m, "e", "iaf_psc_delta", 160), i = add_pop(m, "i", "iaf_psc_delta", 40);
+  int noise = add_pop(m, "noise", "poisson_generator", 200);
+  int mute = add_pop(m, "mute", "spike_generator", 1);
+  set(m, noise, "rate", 13000.0);
+  const int neurons[2] = {e, i};
+  for (int k = 0; k < 2; k++) {
+    set(m, neurons[k], "E_L", 0.0);
+    set(m, neurons[k], "V_th", 20.0);
+    set(m, neurons[k], "V_reset", 10.0);
+    set(m, neurons[k], "t_ref", 2.0);
+    if (single)
+      OK(m, hebb_model_set_option(m, neurons[k], "precision", "single"));
+    OK(m, hebb_model_record_spikes(m, neurons[k]));
+  }
+  const struct {
+    int src, tgt;
+    double w;
+  } pr[] = {{e, e, 0.3}, {e, i, 0.3}, {i, e, -1.4}, {i, i, -1.4}};
+  for (size_t k = 0; k < 4; k++) {
+    hebb_projection_spec sp = rule_spec(HEBB_CONN_PAIRWISE_BERNOULLI, 0.2, 0, false, false);
+    sp.source = pr[k].src;
+    sp.target = pr[k].tgt;
+    sp.weight = hebb_dist_const(pr[k].w);
+    sp.delay_ms = (hebb_dist){HEBB_DIST_UNIFORM, 0.5, 2.0, 0, 0}; /* several groups per source */
+    OK(m, hebb_model_add_projection(m, &sp, NULL));
+  }
+  hebb_projection_spec sp = rule_spec(HEBB_CONN_ONE_TO_ONE, 0, 0, false, false);
+  sp.source = noise;
+  sp.target = e; /* the first 160 noise trains onto e, through the pairwise rule below */
+  sp.rule = HEBB_CONN_PAIRWISE_BERNOULLI;
+  sp.p = 0.02;
+  sp.weight = hebb_dist_const(0.9);
+  OK(m, hebb_model_add_projection(m, &sp, NULL));
+  sp.target = i;
+  OK(m, hebb_model_add_projection(m, &sp, NULL));
+  if (mixed) {
+    hebb_projection_spec q = rule_spec(HEBB_CONN_ALL_TO_ALL, 0, 0, false, false);
+    q.source = mute;
+    q.target = e;
+    q.weight = (hebb_dist){HEBB_DIST_UNIFORM, 0.1, 0.2, 0, 0};
+    OK(m, hebb_model_add_projection(m, &q, NULL));
+    q.target = i;
+    OK(m, hebb_model_add_projection(m, &q, NULL));
+  }
+  hebb_sim *s = build(m, threads);
+  hebb_memory mem;
+  ck_assert_int_eq(hebb_sim_memory(s, &mem), 0);
+  r->nsyn = synapse_count(s);
+  r->weight_bytes = mem.weights;
+  if (!mixed) { /* every synapse still reads as its projection's weight */
+    for (int p = 0; p < 4; p++) {
+      hebb_synapse *syn = NULL;
+      size_t n = 0;
+      ck_assert_int_eq(hebb_sim_synapses(s, p, &syn, &n), 0);
+      ck_assert_uint_gt(n, 100);
+      for (size_t k = 0; k < n; k++)
+        ck_assert_msg(syn[k].weight == (float)pr[p].w, "projection %d synapse %zu: %g", p, k,
+                      (double)syn[k].weight);
+      free(syn);
+    }
+  }
+  ck_assert_int_eq(hebb_sim_run_until(s, 200.0), 0);
+  ck_assert_int_eq(hebb_sim_take_spikes(s, &r->spikes, &r->nspikes), 0);
+  hebb_sim_free(s);
+  hebb_model_free(m);
+}
+
+START_TEST(test_shared_weights) {
+  for (int single = 0; single < 2; single++) {
+    shared_result ref;
+    shared_run(single, true, 1, &ref);
+    ck_assert_uint_eq(ref.weight_bytes, 4 * ref.nsyn); /* one weight per synapse */
+    ck_assert_uint_gt(ref.nspikes, 500);               /* the network is active */
+    for (int t = 1; t <= 3; t++) {
+      for (int mixed = 0; mixed < 2; mixed++) {
+        shared_result r;
+        shared_run(single, mixed, t, &r);
+        ck_assert_uint_eq(r.nsyn, ref.nsyn - (mixed ? 0 : 200));
+        ck_assert_uint_eq(r.weight_bytes, mixed ? 4 * r.nsyn : 0);
+        ck_assert_msg(r.nspikes == ref.nspikes, "%s, %d threads, %s weights: %zu spikes vs %zu",
+                      single ? "single" : "double", t, mixed ? "per-synapse" : "shared", r.nspikes,
+                      ref.nspikes);
+        for (size_t k = 0; k < r.nspikes; k++)
+          ck_assert_msg(r.spikes[k].step == ref.spikes[k].step &&
+                            r.spikes[k].pop == ref.spikes[k].pop &&
+                            r.spikes[k].index == ref.spikes[k].index,
+                        "%s, %d threads, %s weights: spike %zu differs",
+                        single ? "single" : "double", t, mixed ? "per-synapse" : "shared", k);
+        free(r.spikes);
+      }
+    }
+    free(ref.spikes);
+  }
+}
+END_TEST
+
 static Suite *connect_suite(void) {
   Suite *s = suite_create("connect");
   TCase *counts = tcase_create("counts");
@@ -912,6 +1021,7 @@ static Suite *connect_suite(void) {
   tcase_set_timeout(det, 60);
   tcase_add_test(det, test_delivery_order);
   tcase_add_test(det, test_network_threads);
+  tcase_add_test(det, test_shared_weights);
   suite_add_tcase(s, det);
   return s;
 }
