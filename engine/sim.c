@@ -18,6 +18,7 @@
  * inputs in the same order on any number of threads.
  */
 #define _GNU_SOURCE /* syscall(SYS_perf_event_open) */
+#include "poisson.h"
 #include "rng.h"
 #include "sim_internal.h"
 
@@ -1040,29 +1041,59 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
 static void deliver_direct(hebb_sim *s, partition *pt, uint64_t n) {
   const hebb_model *m = s->m;
   uint64_t events = 0;
-  for (size_t i = 0; i < pt->ndin; i++) {
-    const direct *d = &pt->din[i];
-    if (n < d->delay)
+  /* The counts of runs of entries from one generator population and delay (one stream,
+   * index and mean), up to HEBB_POISSON_BATCH at a time, then delivered in the entries'
+   * order. */
+  hebb_poisson_batch b;
+  uint32_t cnt[HEBB_POISSON_BATCH], entry[HEBB_POISSON_BATCH];
+  size_t i = 0;
+  while (i < pt->ndin) {
+    b.n = 0;
+    int pop = -1, delay = -1;
+    bool on = false;
+    for (; i < pt->ndin && b.n < HEBB_POISSON_BATCH; i++) {
+      const direct *d = &pt->din[i];
+      if (d->gen_pop != pop || d->delay != delay) {
+        if (b.n)
+          break;
+        pop = d->gen_pop;
+        delay = d->delay;
+        /* the step in which the generator produced the spikes */
+        uint64_t step = n - d->delay;
+        const hebb_nm_consts *k = &pt->blocks[d->gen_pop].k;
+        on = n >= d->delay && step >= k->start_step && step < k->stop_step;
+        b.stream = hebb_stream(HEBB_STREAM_POISSON, d->gen_pop);
+        b.index = k->period_steps ? step % k->period_steps : step;
+        b.exp_neg_lambda = k->exp_neg_lambda;
+      }
+      if (on) {
+        entry[b.n] = (uint32_t)i;
+        b.id[b.n++] = d->gen_gid;
+      }
+    }
+    if (!hebb_poisson_counts(&b, m->seed, cnt))
       continue;
-    uint64_t step = n - d->delay; /* the step in which the generator produced the spikes */
-    const hebb_nm_consts *k = &pt->blocks[d->gen_pop].k;
-    if (step < k->start_step || step >= k->stop_step)
-      continue;
-    hebb_rng r;
-    hebb_rng_init(&r, m->seed, hebb_stream(HEBB_STREAM_POISSON, d->gen_pop), d->gen_gid,
-                  k->period_steps ? step % k->period_steps : step);
-    uint32_t cnt = hebb_rng_poisson(&r, k->exp_neg_lambda);
-    if (!cnt)
-      continue;
-    hebb_nm_state *st = &pt->blocks[d->blk].st;
-    void *acc = d->inh ? st->acc_in : st->acc_ex;
-    if (st->single)
-      ((float *)acc)[d->tgt] += (float)cnt * d->w;
-    else
-      ((double *)acc)[d->tgt] += (double)cnt * (double)d->w;
-    events += cnt;
-    if (d->counts)
-      pt->blocks[d->gen_pop].spikes += cnt;
+    int blk = -1;
+    hebb_nm_state *st = NULL;
+    uint64_t spikes = 0;
+    for (size_t j = 0; j < b.n; j++) {
+      if (!cnt[j])
+        continue;
+      const direct *d = &pt->din[entry[j]];
+      if (d->blk != blk) {
+        blk = d->blk;
+        st = &pt->blocks[blk].st;
+      }
+      void *acc = d->inh ? st->acc_in : st->acc_ex;
+      if (st->single)
+        ((float *)acc)[d->tgt] += (float)cnt[j] * d->w;
+      else
+        ((double *)acc)[d->tgt] += (double)cnt[j] * (double)d->w;
+      events += cnt[j];
+      if (d->counts)
+        spikes += cnt[j];
+    }
+    pt->blocks[pop].spikes += spikes;
   }
   pt->syn_events += events;
 }
@@ -1165,16 +1196,23 @@ static void update(hebb_sim *s, partition *pt, uint64_t n) {
     switch (mp->desc->kind) {
     case HEBB_NM_POISSON_GENERATOR:
       if (!s->pop_silent[b->pop] && n >= b->k.start_step && n < b->k.stop_step) {
-        uint32_t stream = hebb_stream(HEBB_STREAM_POISSON, (uint32_t)b->pop);
-        for (uint32_t l = 0; l < b->n; l++) {
-          hebb_rng r;
-          uint32_t gid = (b->l0 + l) * P + (uint32_t)pt->id;
-          hebb_rng_init(&r, m->seed, stream, gid, b->k.period_steps ? n % b->k.period_steps : n);
+        hebb_poisson_batch pb;
+        uint32_t cnt[HEBB_POISSON_BATCH];
+        pb.stream = hebb_stream(HEBB_STREAM_POISSON, (uint32_t)b->pop);
+        pb.index = b->k.period_steps ? n % b->k.period_steps : n;
+        pb.exp_neg_lambda = b->k.exp_neg_lambda;
+        for (uint32_t l0 = 0; l0 < b->n; l0 += HEBB_POISSON_BATCH) {
+          pb.n = b->n - l0 < HEBB_POISSON_BATCH ? b->n - l0 : HEBB_POISSON_BATCH;
+          for (size_t j = 0; j < pb.n; j++)
+            pb.id[j] = (b->l0 + l0 + (uint32_t)j) * P + (uint32_t)pt->id;
+          if (!hebb_poisson_counts(&pb, m->seed, cnt))
+            continue;
           /* several spikes in one step are emitted as copies: multiplicity */
-          for (uint32_t k = hebb_rng_poisson(&r, b->k.exp_neg_lambda); k > 0; k--) {
-            emit_spike(pt, mp, out, n, gid);
-            b->spikes++;
-          }
+          for (size_t j = 0; j < pb.n; j++)
+            for (uint32_t k = cnt[j]; k > 0; k--) {
+              emit_spike(pt, mp, out, n, pb.id[j]);
+              b->spikes++;
+            }
         }
       }
       break;

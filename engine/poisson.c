@@ -1,0 +1,239 @@
+/* poisson.c - batched Poisson counts; see poisson.h. */
+#include "poisson.h"
+
+#include "rng.h"
+
+#include <string.h>
+
+/* The sequences of a batch still drawing, compacted: their id, the running product of
+ * Knuth's method, and kl = the count so far << 8 | their place in the batch (the vectorised
+ * blocks count at most 2 * HEBB_POISSON_ROUNDS). */
+typedef struct {
+  uint32_t id[HEBB_POISSON_BATCH];
+  double p[HEBB_POISSON_BATCH];
+  uint32_t kl[HEBB_POISSON_BATCH], alive[HEBB_POISSON_BATCH];
+  double ua[HEBB_POISSON_BATCH], ub[HEBB_POISSON_BATCH]; /* the uniforms of a block */
+} lanes;
+_Static_assert(HEBB_POISSON_BATCH <= 256 && 2 * HEBB_POISSON_ROUNDS < 1 << 24, "kl fits");
+
+/* The counter of block R of a batch's sequences but for word 0 (the id), and the round keys. */
+typedef struct {
+  uint32_t c1, c2, c3;
+  uint32_t k0[10], k1[10];
+} ctr;
+
+/* Philox4x32-10 blocks are computed for a tile of TILE counters at a time. A round is two
+ * 32 x 32 -> 64-bit products and some exclusive ors. With SSE2 or AVX2 each 64-bit lane of a
+ * vector holds one counter word (only its low half is the word: the products read only the
+ * low halves, so the high halves need no clearing), and the ten dependent rounds of the
+ * tile's vectors are interleaved so that several are in flight at once. Otherwise (or with
+ * HEBB_POISSON_PLAIN defined, to test it), a plain loop. */
+#define TILE 16
+_Static_assert(HEBB_POISSON_BATCH % TILE == 0, "whole tiles");
+
+#if (defined(__AVX2__) || defined(__SSE2__)) && !defined(HEBB_POISSON_PLAIN)
+#if defined(__AVX2__)
+#include <immintrin.h>
+typedef __m256i vec;
+#define VL 4
+#define V_LOAD(p) _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)(p)))
+#define V_STORE(p, a) _mm256_storeu_si256((__m256i *)(p), (a))
+#define V_SET1(x) _mm256_set1_epi64x((long long)(x))
+#define V_XOR _mm256_xor_si256
+#define V_MUL _mm256_mul_epu32
+#define V_HI(a) _mm256_srli_epi64((a), 32)
+typedef __m256d vecd;
+#define V_SRL _mm256_srli_epi64
+#define V_AND _mm256_and_si256
+#define V_OR _mm256_or_si256
+#define VD_CAST _mm256_castsi256_pd
+#define VD_SET1 _mm256_set1_pd
+#define VD_SUB _mm256_sub_pd
+#define VD_ADD _mm256_add_pd
+#define VD_MUL _mm256_mul_pd
+#define VD_STORE _mm256_storeu_pd
+#else
+#include <emmintrin.h>
+typedef __m128i vec;
+#define VL 2
+#define V_LOAD(p) _mm_unpacklo_epi32(_mm_loadl_epi64((const __m128i *)(p)), _mm_setzero_si128())
+#define V_STORE(p, a) _mm_storeu_si128((__m128i *)(p), (a))
+#define V_SET1(x) _mm_set1_epi64x((long long)(x))
+#define V_XOR _mm_xor_si128
+#define V_MUL _mm_mul_epu32
+#define V_HI(a) _mm_srli_epi64((a), 32)
+typedef __m128d vecd;
+#define V_SRL _mm_srli_epi64
+#define V_AND _mm_and_si128
+#define V_OR _mm_or_si128
+#define VD_CAST _mm_castsi128_pd
+#define VD_SET1 _mm_set1_pd
+#define VD_SUB _mm_sub_pd
+#define VD_ADD _mm_add_pd
+#define VD_MUL _mm_mul_pd
+#define VD_STORE _mm_storeu_pd
+#endif
+#define NV (TILE / VL)
+
+/* The uniform (exactly as from an integer below 2^52 by (double)) of words HI and LO of a block
+ * in the low halves of the lanes, as hebb_rng_uniform makes it: the integers below 2^27 and
+ * 2^26 are the mantissas of 2^52 + them, less 2^52. */
+static inline vecd uniform(vec hi, vec lo) {
+  const vec exp52 = V_SET1(0x4330000000000000u);
+  const vecd two52 = VD_SET1(4503599627370496.0);
+  vecd a = VD_SUB(VD_CAST(V_OR(V_AND(V_SRL(hi, 5), V_SET1(0x7ffffffu)), exp52)), two52);
+  vecd b = VD_SUB(VD_CAST(V_OR(V_AND(V_SRL(lo, 6), V_SET1(0x3ffffffu)), exp52)), two52);
+  return VD_MUL(VD_ADD(VD_MUL(a, VD_SET1(67108864.0)), b), VD_SET1(1.0 / 9007199254740992.0));
+}
+
+/* The two uniforms UA, UB of the blocks of counters (ID[t], C->c1, C->c2, C->c3), t < TILE.
+ * The first round's product of word 2 is the same for all. */
+static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, double *ub) {
+  vec x0[NV], x1[NV], x2[NV], x3[NV];
+  const vec m0 = V_SET1(PHILOX_M4x32_0), m1 = V_SET1(PHILOX_M4x32_1);
+  uint64_t q1 = (uint64_t)PHILOX_M4x32_1 * c->c2;
+  const vec y0 = V_SET1((uint32_t)(q1 >> 32) ^ c->c1 ^ c->k0[0]), y1 = V_SET1((uint32_t)q1),
+            ka = V_SET1(c->c3 ^ c->k1[0]);
+  for (int v = 0; v < NV; v++) {
+    vec p0 = V_MUL(V_LOAD(id + v * VL), m0);
+    x0[v] = y0;
+    x1[v] = y1;
+    x2[v] = V_XOR(V_HI(p0), ka);
+    x3[v] = p0;
+  }
+#pragma GCC unroll 9
+  for (int j = 1; j < 10; j++) {
+    const vec kj0 = V_SET1(c->k0[j]), kj1 = V_SET1(c->k1[j]);
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+      vec p0 = V_MUL(x0[v], m0), p1 = V_MUL(x2[v], m1);
+      x0[v] = V_XOR(V_XOR(V_HI(p1), x1[v]), kj0);
+      x2[v] = V_XOR(V_XOR(V_HI(p0), x3[v]), kj1);
+      x1[v] = p1;
+      x3[v] = p0;
+    }
+  }
+  for (int v = 0; v < NV; v++) {
+    VD_STORE(ua + v * VL, uniform(x0[v], x1[v]));
+    VD_STORE(ub + v * VL, uniform(x2[v], x3[v]));
+  }
+}
+#else
+static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, double *ub) {
+  for (int t = 0; t < TILE; t++) {
+    uint32_t x0 = id[t], x1 = c->c1, x2 = c->c2, x3 = c->c3;
+    for (int j = 0; j < 10; j++) {
+      uint64_t p0 = (uint64_t)PHILOX_M4x32_0 * x0, p1 = (uint64_t)PHILOX_M4x32_1 * x2;
+      x0 = (uint32_t)(p1 >> 32) ^ x1 ^ c->k0[j];
+      x2 = (uint32_t)(p0 >> 32) ^ x3 ^ c->k1[j];
+      x1 = (uint32_t)p1;
+      x3 = (uint32_t)p0;
+    }
+    /* as hebb_rng_uniform */
+    ua[t] = ((double)(x0 >> 5) * 67108864.0 + (double)(x1 >> 6)) * (1.0 / 9007199254740992.0);
+    ub[t] = ((double)(x2 >> 5) * 67108864.0 + (double)(x3 >> 6)) * (1.0 / 9007199254740992.0);
+  }
+}
+#endif
+
+/* One block of each of the N sequences of L (counter words 1-3 in C), its two uniforms, and
+ * the two steps of Knuth's loop they allow: p *= u; if p > exp(-lambda), one more and go on,
+ * else stop. The steps are a loop without branches, which the compiler vectorises. */
+static void round_block(lanes *restrict l, size_t n, const ctr *c, double enl) {
+  for (size_t i0 = 0; i0 < n; i0 += TILE)
+    philox_tile(l->id + i0, c, l->ua + i0, l->ub + i0);
+  for (size_t i = 0; i < n; i++) {
+    double p1 = l->p[i] * l->ua[i];
+    uint32_t a1 = p1 > enl;
+    double p2 = p1 * l->ub[i];
+    uint32_t a2 = a1 & (p2 > enl);
+    l->kl[i] += (a1 + a2) << 8;
+    l->p[i] = a1 ? p2 : p1;
+    l->alive[i] = a2;
+  }
+}
+
+/* Writes the counts of the finished sequences of L[0..n) and moves those still drawing to
+ * the front; returns how many these are. Without branches: every count is written (a
+ * sequence still drawing writes its count again when it finishes). */
+static size_t compact(lanes *l, size_t n, uint32_t *cnt) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t kl = l->kl[i];
+    cnt[kl & 0xff] = kl >> 8;
+    l->id[m] = l->id[i];
+    l->p[m] = l->p[i];
+    l->kl[m] = kl;
+    m += l->alive[i];
+  }
+  return m;
+}
+
+uint64_t hebb_poisson_counts_ex(const hebb_poisson_batch *b, uint64_t seed, uint32_t *cnt,
+                                int rounds, size_t min_lanes) {
+  size_t n = b->n;
+  if (!n)
+    return 0;
+  if (rounds > HEBB_POISSON_ROUNDS)
+    rounds = HEBB_POISSON_ROUNDS;
+  /* as hebb_rng_init */
+  uint64_t ix = b->index << 16;
+  ctr c = {.c1 = (uint32_t)ix, .c2 = (uint32_t)(ix >> 32), .c3 = b->stream};
+  c.k0[0] = (uint32_t)seed;
+  c.k1[0] = (uint32_t)(seed >> 32);
+  for (int j = 1; j < 10; j++) {
+    c.k0[j] = c.k0[j - 1] + PHILOX_W32_0;
+    c.k1[j] = c.k1[j - 1] + PHILOX_W32_1;
+  }
+  const double enl = b->exp_neg_lambda;
+  lanes l;
+  memcpy(l.id, b->id, n * sizeof *l.id);
+  /* p = 1: the first product 1 * u is u, the first uniform of Knuth's loop */
+  for (size_t i = 0; i < n; i++) {
+    l.p[i] = 1.0;
+    l.kl[i] = (uint32_t)i;
+  }
+  /* round_block works on whole tiles: the lanes after the last sequence are drawn too and
+   * ignored; give them values (compaction leaves defined values there) */
+  for (size_t i = n; i % TILE; i++) {
+    l.id[i] = 0;
+    l.p[i] = 0.0;
+    l.kl[i] = 0;
+  }
+  /* block r of every sequence: word 1 of the counter is index << 16 + r, which never carries
+   * into word 2 for r < 2^16 (hebb_rng_u32 carries) */
+  int r = 0;
+  for (; r < rounds && n > 0 && n >= min_lanes; r++) {
+    round_block(&l, n, &c, enl);
+    c.c1++;
+    n = compact(&l, n, cnt);
+  }
+  /* the rest one by one, from block r of their sequences */
+  for (size_t i = 0; i < n; i++) {
+    hebb_rng g;
+    g.key.v[0] = c.k0[0];
+    g.key.v[1] = c.k1[0];
+    g.ctr.v[0] = l.id[i];
+    g.ctr.v[1] = c.c1;
+    g.ctr.v[2] = c.c2;
+    g.ctr.v[3] = c.c3;
+    g.pos = 4;
+    double p = l.p[i];
+    uint32_t k = l.kl[i] >> 8;
+    for (;;) {
+      p *= hebb_rng_uniform(&g);
+      if (!(p > enl))
+        break;
+      k++;
+    }
+    cnt[l.kl[i] & 0xff] = k;
+  }
+  uint64_t sum = 0;
+  for (size_t i = 0; i < b->n; i++)
+    sum += cnt[i];
+  return sum;
+}
+
+uint64_t hebb_poisson_counts(const hebb_poisson_batch *b, uint64_t seed, uint32_t *cnt) {
+  return hebb_poisson_counts_ex(b, seed, cnt, HEBB_POISSON_ROUNDS, 4);
+}
