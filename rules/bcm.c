@@ -126,6 +126,7 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double to_hz = 1000.0 / p[P_TAU_X];
   const double theta = c->post_state[N_THETA][s->neuron];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     uint32_t e = hebb_post_index(s, k);
     double x = hebb_trace_at(c->pre, hebb_post_group(s, k), 0, c->step) * to_hz;
     double v = (double)s->w[e] + hebb_bcm_dw(p[P_ETA], x, y, theta);

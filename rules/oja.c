@@ -86,6 +86,7 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double y = hebb_trace_at(c->post, s->neuron, 0, c->step) * 1000.0 / p[P_TAU_Y];
   const double to_hz = 1000.0 / p[P_TAU_X];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     double x = hebb_trace_at(c->pre, hebb_post_group(s, k), 0, c->step) * to_hz;
     float *w = &s->w[hebb_post_index(s, k)];
     double v = (double)*w + hebb_oja_dw(p[P_ETA], (double)*w, x, y);

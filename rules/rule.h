@@ -193,6 +193,19 @@ static inline uint32_t hebb_post_index(const hebb_rule_post *s, uint32_t k) {
   return s->chunk_first[e >> s->shift] + (e & ((UINT32_C(1) << s->shift) - 1));
 }
 
+/* How far ahead hebb_post_prefetch looks, in synapses. */
+#define HEBB_POST_AHEAD 16
+
+/* Asks for the weight of synapse K + HEBB_POST_AHEAD, if there is one, to be fetched into
+ * the cache. A neuron's synapses lie in as many presynaptic groups, so in a large network
+ * each weight an on_post loop touches is a cache miss; calling this at the top of the loop
+ * body overlaps the misses instead of waiting for each in turn (B8's STDP: about 80 % of
+ * on_post waited on the weight load without it). No effect on results. */
+static inline void hebb_post_prefetch(const hebb_rule_post *s, uint32_t k) {
+  if (k + HEBB_POST_AHEAD < s->n)
+    __builtin_prefetch(&s->w[hebb_post_index(s, k + HEBB_POST_AHEAD)], 1, 1);
+}
+
 typedef struct hebb_rule {
   uint32_t abi; /* HEBB_RULE_ABI */
   const char *name;

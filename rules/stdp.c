@@ -154,6 +154,7 @@ static void on_post_presynaptic(const hebb_rule_ctx *c, const hebb_rule_post *s)
   const double f = posted ? decay(c->pre, 0, c->step - last_post) : 0.0;
   float *hi = s->syn[S_PAIRED_HI], *lo = s->syn[S_PAIRED_LO];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     const uint32_t g = hebb_post_group(s, k), q = hebb_post_index(s, k);
     const double x = hebb_trace_at(c->pre, g, 0, c->step); /* every arrival before now */
     double u = x;                                          /* the unpaired ones */
@@ -179,6 +180,7 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const uint64_t last_post = c->post->last[s->neuron];
   const bool posted = c->post->value[(size_t)s->neuron * c->post->n] != 0.0;
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     uint32_t g = hebb_post_group(s, k);
     /* restricted: only a pre arrival since the previous post spike pairs */
     if (restricted && !(c->pre->last[g] > last_post || !posted))

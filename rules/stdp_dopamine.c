@@ -114,6 +114,7 @@ static void on_post(const hebb_rule_ctx *ctx, const hebb_rule_post *s) {
   const double a_plus = ctx->p[P_A_PLUS];
   float *c = s->syn[S_C], *last = s->syn[S_LAST];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     uint32_t q = hebb_post_index(s, k);
     advance(ctx, &s->w[q], &c[q], &last[q]);
     c[q] = (float)((double)c[q] +
@@ -124,6 +125,7 @@ static void on_post(const hebb_rule_ctx *ctx, const hebb_rule_post *s) {
 static void on_modulator(const hebb_rule_ctx *ctx, const hebb_rule_post *s) {
   float *c = s->syn[S_C], *last = s->syn[S_LAST];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     uint32_t q = hebb_post_index(s, k);
     advance(ctx, &s->w[q], &c[q], &last[q]);
   }

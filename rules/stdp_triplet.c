@@ -151,6 +151,7 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   /* the triplet factor is the same for every synapse onto the neuron */
   const double f = p[P_A2_PLUS] + p[P_A3_PLUS] * hebb_trace_at(c->post, s->neuron, O2, c->step);
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     double r1 = hebb_trace_at(c->pre, hebb_post_group(s, k), R1, c->step);
     float *w = &s->w[hebb_post_index(s, k)];
     *w = clip(p, (double)*w + r1 * f);

@@ -79,6 +79,7 @@ static void on_period(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   double a = hebb_trace_at(c->post, s->neuron, 0, c->step) * 1000.0 / p[P_TAU_A]; /* Hz */
   double g = p[P_PERIOD] / p[P_TAU_SCALE] * (p[P_NU_TARGET] - a) / p[P_NU_TARGET];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     float *w = &s->w[hebb_post_index(s, k)];
     double v = (double)*w + g * (double)*w;
     *w = (float)(v < 0.0 ? 0.0 : v > p[P_WMAX] ? p[P_WMAX] : v);

@@ -110,6 +110,7 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double *p = c->p;
   const double eta = p[P_ETA];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     double x = hebb_trace_at(c->pre, hebb_post_group(s, k), 0, c->step);
     float *w = &s->w[hebb_post_index(s, k)];
     *w = clip(p, (double)*w + eta * x);

@@ -118,6 +118,7 @@ static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double het = p[P_BETA] * zm * zm * zm;
   const float *wt = s->syn[S_W_TILDE];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     uint32_t e = hebb_post_index(s, k);
     double zp = hebb_trace_at(c->pre, hebb_post_group(s, k), 0, c->step);
     double w = (double)s->w[e];
@@ -130,6 +131,7 @@ static void on_period(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double h = p[P_DELTA_C] / p[P_TAU_CONS], wp = p[P_W_P], pot = p[P_P];
   float *wt = s->syn[S_W_TILDE];
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k);
     uint32_t e = hebb_post_index(s, k);
     double x = (double)wt[e];
     double f = ((double)s->w[e] - x) - pot * x * (0.5 * wp - x) * (wp - x);

@@ -126,6 +126,7 @@ static void on_pre(const hebb_rule_ctx *c, const hebb_rule_pre *s) {
 static void on_post(const hebb_rule_ctx *c, const hebb_rule_post *s) {
   const double *p = c->p;
   for (uint32_t k = 0; k < s->n; k++) {
+    hebb_post_prefetch(s, k); /* a neuron's weights are scattered: overlap the cache misses */
     double x = hebb_trace_at(c->pre, hebb_post_group(s, k), 0, c->step);
     if (x != 0.0) {
       float *w = &s->w[hebb_post_index(s, k)];
