@@ -1,6 +1,8 @@
 /* plastic.c - plastic projections on a partition; see plastic.h. */
 #include "plastic.h"
 
+#include "bigmem.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +151,7 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
   for (uint32_t i = 0; i < nneurons; i++)
     pl->rev_start[i + 1] += pl->rev_start[i];
   pl->rev_shift = rev_shift(ngroups, grp_proj, grp_start, proj, &pl->nchunks);
-  pl->rev = malloc((nplastic ? nplastic : 1) * sizeof(uint32_t));
+  pl->rev = hebb_big_alloc((nplastic ? nplastic : 1) * sizeof(uint32_t));
   pl->chunk_first = malloc((pl->nchunks ? pl->nchunks : 1) * sizeof(uint32_t));
   if (pl->nchunks != pl->ngroups) /* groups cut into chunks */
     pl->chunk_group = malloc(pl->nchunks * sizeof(uint32_t));
@@ -199,7 +201,7 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
     return HEBB_EINVAL;
   }
   for (uint32_t s = 0; s < pl->nsyn; s++) {
-    pl->syn[s] = calloc(nsyn ? nsyn : 1, sizeof(float));
+    pl->syn[s] = hebb_big_calloc(nsyn ? nsyn : 1, sizeof(float));
     if (!pl->syn[s])
       return HEBB_ENOMEM;
     if (r->syn_init)

@@ -61,10 +61,22 @@ static inline uint32_t hebb_rng_u32(hebb_rng *r) {
   return r->out.v[r->pos++];
 }
 
+/* Uniform in [0, 1) with 53 random bits, from two words. */
+static inline double hebb_u53(uint32_t w0, uint32_t w1) {
+  uint64_t a = w0 >> 5, b = w1 >> 6;
+  return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+}
+
 /* Uniform in [0, 1) with 53 random bits. */
 static inline double hebb_rng_uniform(hebb_rng *r) {
-  uint64_t a = hebb_rng_u32(r) >> 5, b = hebb_rng_u32(r) >> 6;
-  return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+  uint32_t w0 = hebb_rng_u32(r);
+  return hebb_u53(w0, hebb_rng_u32(r));
+}
+
+/* Uniform integer in [0, n) from two words (as hebb_rng_below). */
+static inline uint64_t hebb_below2(uint32_t w0, uint32_t w1, uint64_t n) {
+  uint64_t x = (uint64_t)w0 << 32 | w1;
+  return (uint64_t)(((unsigned __int128)x * n) >> 64);
 }
 
 /* Uniform integer in [0, n), n > 0 (64-bit multiply-shift; bias below n / 2^64). */
@@ -75,10 +87,38 @@ static inline uint64_t hebb_rng_below(hebb_rng *r, uint64_t n) {
 
 /* Standard normal by Box-Muller; one value per two uniforms, the partner discarded so that
  * every draw consumes the same number of words. */
-static inline double hebb_rng_normal(hebb_rng *r) {
-  double u1 = 1.0 - hebb_rng_uniform(r); /* (0, 1] keeps log finite */
-  double u2 = hebb_rng_uniform(r);
+static inline double hebb_normal4(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3) {
+  double u1 = 1.0 - hebb_u53(w0, w1); /* (0, 1] keeps log finite */
+  double u2 = hebb_u53(w2, w3);
   return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+static inline double hebb_rng_normal(hebb_rng *r) {
+  uint32_t w[4];
+  for (int i = 0; i < 4; i++)
+    w[i] = hebb_rng_u32(r);
+  return hebb_normal4(w[0], w[1], w[2], w[3]);
+}
+
+/* Philox4x32-10 of HEBB_PHILOX_LANES counters at once, in place (c[word][lane]): the same
+ * function as philox4x32, written lane-parallel so that the compiler vectorises it. For
+ * callers that know many counters in advance (a hebb_rng's block b of sequence (stream, id,
+ * index) has the counter {id, (index << 16) + b, stream}, carry included). */
+enum { HEBB_PHILOX_LANES = 16 };
+static inline void hebb_philox_lanes(uint32_t c[4][HEBB_PHILOX_LANES], uint64_t seed) {
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  for (int round = 0; round < 10; round++) {
+    for (int i = 0; i < HEBB_PHILOX_LANES; i++) {
+      uint64_t p0 = (uint64_t)PHILOX_M4x32_0 * c[0][i], p1 = (uint64_t)PHILOX_M4x32_1 * c[2][i];
+      uint32_t x1 = c[1][i], x3 = c[3][i];
+      c[0][i] = (uint32_t)(p1 >> 32) ^ x1 ^ k0;
+      c[1][i] = (uint32_t)p1;
+      c[2][i] = (uint32_t)(p0 >> 32) ^ x3 ^ k1;
+      c[3][i] = (uint32_t)p0;
+    }
+    k0 += PHILOX_W32_0;
+    k1 += PHILOX_W32_1;
+  }
 }
 
 /* Poisson count of mean lambda by inversion, given exp_neg_lambda = exp(-lambda)

@@ -22,6 +22,8 @@
 #include "rng.h"
 #include "sim_internal.h"
 
+#include "bigmem.h"
+
 #include <linux/perf_event.h>
 #include <math.h>
 #include <omp.h>
@@ -208,6 +210,41 @@ typedef struct {
   size_t n, cap;
 } synbuf;
 
+/* A synapse of the projection being filled (12 bytes against 16 of a synrec): its source is
+ * implicit in its slot, and its projection is the one being filled. The walk stores its
+ * ordinal, fill_values then its weight and delay. */
+typedef struct {
+  uint32_t tgt; /* block-local */
+  union {
+    uint32_t ord; /* fits: at most the partition's synapses, checked to fit in 32 bits */
+    float w;
+  };
+  uint16_t delay;
+} fillrec;
+
+/* What a walk of a projection's connectivity (generate) does with each synapse it draws.
+ * Synapses are built in two walks that draw the same pairs in the same order: the first
+ * only counts them per source, so that the second can place them in the partition's final
+ * layout projection by projection (build_synapses). Generators' direct and dc projections,
+ * which are small, still collect records. */
+enum {
+  GEN_RECORDS, /* append a synrec to out */
+  GEN_COUNT,   /* count per source neuron, note the largest target index */
+  GEN_FILL,    /* store target and ordinal at the source's cursor (fill_values draws) */
+};
+
+/* The counting walk of a per-target rule (pairwise_bernoulli, fixed_indegree: each target's
+ * synapses drawn one after the other, with ordinals 0, 1, ...) kept for the filling walk,
+ * which then replays it instead of drawing again: 4 bytes a synapse, while the partition's
+ * records stay within WALK_BUDGET bytes (above that, the projection is walked twice). */
+typedef struct {
+  uint32_t *src; /* source gids in generation order; NULL: not kept */
+  size_t n, cap;
+  uint32_t *per_tgt; /* synapses of each target of the block, in order */
+} walkrec;
+
+enum { WALK_BUDGET = 256 << 20 };
+
 typedef struct {
   const hebb_model *m;
   const hebb_proj *pj;
@@ -217,11 +254,50 @@ typedef struct {
   synbuf *out;
   bool cond; /* conductance target: |w| */
   int rc;
+  int mode;
+  uint32_t src0, tl0; /* source gid0, target block's first local index */
+  uint32_t *cnt;      /* GEN_COUNT: synapses per source index */
+  uint32_t max_tgt;   /* GEN_COUNT: largest block-local target index */
+  uint64_t *cur;      /* GEN_FILL: per source index, next slot in fill */
+  fillrec *fill;      /* GEN_FILL: the projection's synapses on this partition, by source */
+  walkrec *walk;      /* GEN_COUNT: record the walk here; GEN_FILL: replay it */
+  size_t walk_left;   /* GEN_COUNT: bytes the record may take */
 } genctx;
+
+static void walk_free(walkrec *w) {
+  free(w->src);
+  free(w->per_tgt);
+  w->src = w->per_tgt = NULL;
+}
 
 static void emit(genctx *g, uint32_t src_gid, uint32_t tgt_local, uint64_t ordinal) {
   if (g->rc)
     return;
+  if (g->mode == GEN_COUNT) {
+    g->cnt[src_gid - g->src0]++;
+    if (tgt_local - g->tl0 > g->max_tgt)
+      g->max_tgt = tgt_local - g->tl0;
+    walkrec *w = g->walk;
+    if (w && w->src) {
+      if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 4096;
+        uint32_t *nv = cap * sizeof *nv <= g->walk_left ? realloc(w->src, cap * sizeof *nv) : NULL;
+        if (!nv) { /* over budget or out of memory: walk again instead */
+          walk_free(w);
+          return;
+        }
+        w->src = nv;
+        w->cap = cap;
+      }
+      w->src[w->n++] = src_gid;
+      w->per_tgt[tgt_local - g->tl0]++;
+    }
+    return;
+  }
+  if (g->mode == GEN_FILL) {
+    g->fill[g->cur[src_gid - g->src0]++] = (fillrec){tgt_local - g->tl0, {(uint32_t)ordinal}, 0};
+    return;
+  }
   synbuf *b = g->out;
   if (b->n == b->cap) {
     size_t cap = b->cap ? 2 * b->cap : 4096;
@@ -287,13 +363,23 @@ static void drawn_free(drawnset *d) {
 /* Generates projection PROJ's synapses onto this partition. Per-target rules draw from the
  * target's stream; fixed_outdegree from each source's; fixed_total_number from one
  * sequence that every partition walks in full, keeping its own targets. */
-static int generate(hebb_sim *s, partition *pt, int proj, synbuf *out) {
+static int generate(hebb_sim *s, partition *pt, int proj, genctx *io) {
   const hebb_model *m = s->m;
   const hebb_proj *pj = &m->projs[proj];
   const hebb_projection_spec *sp = &pj->spec;
   const hebb_pop *src = &m->pops[sp->source], *tgt = &m->pops[sp->target];
   const block *tb = &pt->blocks[sp->target];
-  genctx g = {m, pj, proj, pt, s->P, out, tgt->desc->kind == HEBB_NM_IAF_COND_EXP, 0};
+  /* the caller's mode and buffers, completed with the projection */
+  genctx g = *io;
+  g.m = m;
+  g.pj = pj;
+  g.proj = proj;
+  g.pt = pt;
+  g.P = s->P;
+  g.cond = tgt->desc->kind == HEBB_NM_IAF_COND_EXP;
+  g.rc = 0;
+  g.src0 = src->gid0;
+  g.tl0 = tb->l0;
   const uint32_t ns = src->size, nt = tgt->size;
   const bool same = sp->source == sp->target;
   const uint32_t cstream = hebb_stream(HEBB_STREAM_CONNECT, (uint32_t)proj);
@@ -301,6 +387,13 @@ static int generate(hebb_sim *s, partition *pt, int proj, synbuf *out) {
   drawnset ds = {0};
   int rc = 0;
 
+  if (g.mode == GEN_FILL && g.walk && g.walk->src) { /* the counting walk, replayed */
+    size_t i = 0;
+    for (uint32_t l = 0; l < tb->n; l++)
+      for (uint32_t k = 0; k < g.walk->per_tgt[l]; k++)
+        emit(&g, g.walk->src[i++], tb->l0 + l, k);
+    return g.rc;
+  }
   switch (sp->rule) {
   case HEBB_CONN_ALL_TO_ALL:
     for (uint32_t l = 0; l < tb->n && !g.rc; l++) {
@@ -400,17 +493,32 @@ static int generate(hebb_sim *s, partition *pt, int proj, synbuf *out) {
       rc = HEBB_ENOMEM;
       break;
     }
-    hebb_rng_init(&r, m->seed, cstream, 0, 0);
-    for (uint64_t k = 0; k < sp->n && !g.rc; k++) {
-      uint32_t j, t;
-      do {
-        j = (uint32_t)hebb_rng_below(&r, ns);
-        t = (uint32_t)hebb_rng_below(&r, nt);
-      } while (same && !sp->allow_autapses && j == t);
-      uint32_t tg = tgt->gid0 + t;
-      if (tg % (uint32_t)s->P == (uint32_t)pt->id) {
-        uint32_t l = tg / (uint32_t)s->P;
-        emit(&g, src->gid0 + j, l, ord[l - tb->l0]++);
+    /* the pair (or redrawn autapse) drawn b-th takes block b of the sequence (cstream, 0, 0),
+     * four words: computed HEBB_PHILOX_LANES blocks at a time */
+    uint32_t c[4][HEBB_PHILOX_LANES];
+    uint64_t k = 0;
+    /* ceil(2^64 / P) for P > 1: floor(pinv * x / 2^64) = x / P for every 32-bit x (Lemire
+     * et al., "Faster remainder by direct computation", 2019) */
+    const uint64_t pinv = UINT64_MAX / (uint64_t)s->P + 1;
+    for (uint64_t b0 = 0; k < sp->n && !g.rc; b0 += HEBB_PHILOX_LANES) {
+      for (int i = 0; i < HEBB_PHILOX_LANES; i++) {
+        c[0][i] = 0;
+        c[1][i] = (uint32_t)(b0 + (uint64_t)i);
+        c[2][i] = (uint32_t)((b0 + (uint64_t)i) >> 32);
+        c[3][i] = cstream;
+      }
+      hebb_philox_lanes(c, m->seed);
+      for (int i = 0; i < HEBB_PHILOX_LANES && k < sp->n; i++) {
+        uint32_t j = (uint32_t)hebb_below2(c[0][i], c[1][i], ns);
+        uint32_t t = (uint32_t)hebb_below2(c[2][i], c[3][i], nt);
+        if (same && !sp->allow_autapses && j == t)
+          continue;
+        k++;
+        /* l = tg / P, and tg mod P picks the partition; a multiply, not a division */
+        uint32_t tg = tgt->gid0 + t;
+        uint32_t l = s->P == 1 ? tg : (uint32_t)(((unsigned __int128)pinv * tg) >> 64);
+        if (tg - l * (uint32_t)s->P == (uint32_t)pt->id)
+          emit(&g, src->gid0 + j, l, ord[l - tb->l0]++);
       }
     }
     free(ord);
@@ -418,41 +526,219 @@ static int generate(hebb_sim *s, partition *pt, int proj, synbuf *out) {
   }
   }
   drawn_free(&ds);
+  io->max_tgt = g.max_tgt;
   return rc ? rc : g.rc;
 }
 
-/* Orders a (source, projection) run by delay then target, keeping generation order among
- * equals (ties carry the creation order of multapses, which is partition-independent). */
-static int cmp_run(const void *a, const void *b) {
-  const synrec *x = a, *y = b;
-  if (x->delay != y->delay)
-    return x->delay < y->delay ? -1 : 1;
-  if (x->tgt != y->tgt)
-    return x->tgt < y->tgt ? -1 : 1;
-  return 0;
+/* The values of distribution D for the elements (gid[i], ord[i]) of STREAM, lanes i < NL, as
+ * draw_keyed gives them, from the first block of each one's sequence (lane i of C). The
+ * arithmetic runs lane-parallel, the same IEEE operations in the same order as draw and
+ * hebb_rng_normal (exact whatever the vectorisation; no contraction into fma), and log and
+ * cos lane by lane through libm. A clipped value that must be redrawn continues its
+ * sequence with the second block, one by one. */
+static void draw_lanes(uint32_t c[4][HEBB_PHILOX_LANES], int nl, uint64_t seed, uint32_t stream,
+                       const uint32_t *gid, const uint32_t *ord, hebb_dist d, double *out) {
+  enum { L = HEBB_PHILOX_LANES };
+  double u1[L], u2[L];
+  /* hebb_u53 with 32-bit conversions, which vectorise: the values are below 2^27 */
+  for (int i = 0; i < L; i++) {
+    u1[i] = ((double)(int32_t)(c[0][i] >> 5) * 67108864.0 + (double)(int32_t)(c[1][i] >> 6)) *
+            (1.0 / 9007199254740992.0);
+    u2[i] = ((double)(int32_t)(c[2][i] >> 5) * 67108864.0 + (double)(int32_t)(c[3][i] >> 6)) *
+            (1.0 / 9007199254740992.0);
+  }
+  switch (d.kind) {
+  case HEBB_DIST_UNIFORM:
+    for (int i = 0; i < L; i++)
+      out[i] = d.a + (d.b - d.a) * u1[i];
+    return;
+  case HEBB_DIST_NORMAL:
+  case HEBB_DIST_NORMAL_CLIPPED:
+    for (int i = 0; i < L; i++)
+      u1[i] = log(1.0 - u1[i]);
+    for (int i = 0; i < L; i++)
+      u2[i] = cos(6.283185307179586 * u2[i]);
+    for (int i = 0; i < L; i++)
+      out[i] = d.a + d.b * (sqrt(-2.0 * u1[i]) * u2[i]);
+    if (d.kind == HEBB_DIST_NORMAL)
+      return;
+    for (int i = 0; i < nl; i++)
+      if (!(out[i] >= d.lo && out[i] <= d.hi)) {
+        hebb_rng r;
+        hebb_rng_init(&r, seed, stream, gid[i], ord[i]);
+        for (int k = 0; k < 4; k++)
+          (void)hebb_rng_u32(&r);
+        out[i] = draw(&r, d);
+      }
+    return;
+  default:
+    for (int i = 0; i < L; i++)
+      out[i] = d.a;
+  }
 }
 
-static void sort_run(synrec *v, size_t n, synrec *tmp) {
-  size_t i = 1;
-  while (i < n && cmp_run(&v[i - 1], &v[i]) <= 0)
-    i++;
-  if (i >= n)
-    return;
-  /* stable merge sort, so that equal (delay, target) keep their order */
-  for (size_t width = 1; width < n; width *= 2) {
+/* Weights and delays of the N synapses of projection PROJ in FILL (slots holding their
+ * ordinals), the values emit would draw: each keyed by (target gid, ordinal), so the
+ * first Philox block of every draw is known in advance and computed HEBB_PHILOX_LANES
+ * synapses at a time (draw_lanes). */
+static void fill_values(hebb_sim *s, partition *pt, int proj, fillrec *fill, size_t n) {
+  enum { L = HEBB_PHILOX_LANES };
+  const hebb_model *m = s->m;
+  const hebb_proj *pj = &m->projs[proj];
+  const uint32_t tl0 = pt->blocks[pj->spec.target].l0;
+  const bool cond = m->pops[pj->spec.target].desc->kind == HEBB_NM_IAF_COND_EXP;
+  const uint32_t sw = hebb_stream(HEBB_STREAM_WEIGHT, (uint32_t)proj);
+  const uint32_t sd = hebb_stream(HEBB_STREAM_DELAY, (uint32_t)proj);
+  const hebb_dist dw = pj->spec.weight, dd = pj->spec.delay_ms;
+  uint32_t cw[4][L], cd[4][L], gid[L], ord[L];
+  double w[L], dl[L];
+  for (size_t i0 = 0; i0 < n; i0 += L) {
+    int nl = n - i0 < L ? (int)(n - i0) : L;
+    for (int i = 0; i < L; i++) {
+      const fillrec *r = &fill[i0 + (i < nl ? i : 0)]; /* spare lanes repeat the first */
+      uint64_t c = (uint64_t)r->ord << 16;
+      gid[i] = part_gid(pt, s->P, tl0 + r->tgt);
+      ord[i] = r->ord;
+      cw[0][i] = cd[0][i] = gid[i];
+      cw[1][i] = cd[1][i] = (uint32_t)c;
+      cw[2][i] = cd[2][i] = (uint32_t)(c >> 32);
+      cw[3][i] = sw;
+      cd[3][i] = sd;
+    }
+    if (dw.kind != HEBB_DIST_CONSTANT)
+      hebb_philox_lanes(cw, m->seed);
+    if (dd.kind != HEBB_DIST_CONSTANT)
+      hebb_philox_lanes(cd, m->seed);
+    draw_lanes(cw, nl, m->seed, sw, gid, ord, dw, w);
+    draw_lanes(cd, nl, m->seed, sd, gid, ord, dd, dl);
+    for (int i = 0; i < nl; i++) {
+      fillrec *r = &fill[i0 + i];
+      uint32_t ds = hebb__delay_steps(dl[i], m->dt);
+      if (ds < 1)
+        ds = 1;
+      r->w = (float)(cond ? fabs(w[i]) : w[i]);
+      r->delay = (uint16_t)ds;
+    }
+  }
+}
+
+enum { SORT_DELAYS = 1024 }; /* sort_run sorts by counting when the delays span fewer */
+
+/* A synapse of a run being sorted. */
+typedef struct {
+  uint64_t key; /* delay << 32 | block-local target */
+  uint32_t idx; /* position in the run as generated */
+} runkey;
+
+/* Stable sort of a run's keys: insertion sort of short blocks, then bottom-up merges that
+ * take from the right half only when strictly smaller. */
+static void sort_keys(runkey *v, size_t n, runkey *tmp) {
+  enum { BLOCK = 16 };
+  for (size_t lo = 0; lo < n; lo += BLOCK) {
+    size_t hi = lo + BLOCK < n ? lo + BLOCK : n;
+    for (size_t i = lo + 1; i < hi; i++) {
+      runkey x = v[i];
+      size_t j = i;
+      while (j > lo && v[j - 1].key > x.key) {
+        v[j] = v[j - 1];
+        j--;
+      }
+      v[j] = x;
+    }
+  }
+  runkey *from = v, *to = tmp;
+  for (size_t width = BLOCK; width < n; width *= 2) {
     for (size_t lo = 0; lo < n; lo += 2 * width) {
       size_t mid = lo + width < n ? lo + width : n;
       size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
       size_t a = lo, b = mid, o = lo;
-      while (a < mid && b < hi)
-        tmp[o++] = cmp_run(&v[b], &v[a]) < 0 ? v[b++] : v[a++];
+      while (a < mid && b < hi) { /* without a branch: the outcome is a coin toss */
+        bool right = from[b].key < from[a].key;
+        to[o++] = from[right ? b : a];
+        b += right;
+        a += !right;
+      }
       while (a < mid)
-        tmp[o++] = v[a++];
+        to[o++] = from[a++];
       while (b < hi)
-        tmp[o++] = v[b++];
+        to[o++] = from[b++];
     }
-    memcpy(v, tmp, n * sizeof *v);
+    runkey *x = from;
+    from = to;
+    to = x;
   }
+  if (from != v)
+    memcpy(v, from, n * sizeof *v);
+}
+
+/* Scratch of sort_run, grown to the longest run that needed sorting. */
+typedef struct {
+  runkey *key, *tmp;
+  fillrec *rec;
+  size_t cap;
+  uint32_t hist[SORT_DELAYS + 1];
+} runscratch;
+
+static void runscratch_free(runscratch *rs) {
+  free(rs->key);
+  free(rs->tmp);
+  free(rs->rec);
+}
+
+static bool rec_before(const fillrec *a, const fillrec *b) {
+  return a->delay < b->delay || (a->delay == b->delay && a->tgt < b->tgt);
+}
+
+/* Orders the N synapses V of one (source, projection) run by delay then target, keeping
+ * generation order among equals (ties carry the creation order of multapses, which is
+ * partition-independent). Delays span few values: a counting sort by delay, then each
+ * delay's few synapses by target, costs less than comparison sorting the run. */
+static int sort_run(fillrec *v, size_t n, runscratch *rs) {
+  size_t i = 1;
+  uint16_t dmin = v[0].delay, dmax = v[0].delay;
+  bool sorted = true;
+  for (; i < n; i++) {
+    sorted = sorted && !rec_before(&v[i], &v[i - 1]);
+    dmin = v[i].delay < dmin ? v[i].delay : dmin;
+    dmax = v[i].delay > dmax ? v[i].delay : dmax;
+  }
+  if (sorted)
+    return 0; /* the usual case for per-target rules with one delay */
+  if (n > rs->cap) {
+    size_t cap = n > 2 * rs->cap ? n : 2 * rs->cap;
+    runscratch_free(rs);
+    rs->key = malloc(cap * sizeof *rs->key);
+    rs->tmp = malloc(cap * sizeof *rs->tmp);
+    rs->rec = malloc(cap * sizeof *rs->rec);
+    rs->cap = cap;
+    if (!rs->key || !rs->tmp || !rs->rec)
+      return HEBB_ENOMEM;
+  }
+  if (dmax - dmin < SORT_DELAYS) {
+    uint32_t *h = rs->hist;
+    memset(h, 0, ((size_t)(dmax - dmin) + 2) * sizeof *h);
+    for (i = 0; i < n; i++)
+      h[v[i].delay - dmin + 1]++;
+    for (int d = 0; d <= dmax - dmin; d++)
+      h[d + 1] += h[d];
+    for (i = 0; i < n; i++)
+      rs->key[h[v[i].delay - dmin]++] =
+          (runkey){(uint64_t)v[i].delay << 32 | v[i].tgt, (uint32_t)i};
+    /* h[d] is now the end of delay dmin + d's bucket */
+    size_t lo = 0;
+    for (int d = 0; d <= dmax - dmin; d++) {
+      sort_keys(rs->key + lo, h[d] - lo, rs->tmp);
+      lo = h[d];
+    }
+  } else {
+    for (i = 0; i < n; i++)
+      rs->key[i] = (runkey){(uint64_t)v[i].delay << 32 | v[i].tgt, (uint32_t)i};
+    sort_keys(rs->key, n, rs->tmp);
+  }
+  for (i = 0; i < n; i++)
+    rs->rec[i] = v[rs->key[i].idx];
+  memcpy(v, rs->rec, n * sizeof *v);
+  return 0;
 }
 
 /* dc_generator projections become piecewise-constant currents, not synapses. */
@@ -550,127 +836,250 @@ static int build_dc_schedule(partition *pt) {
   return 0;
 }
 
+/* The synapses onto PT, grouped by (source gid, projection, delay), in that order and, within
+ * a group, by target then generation order: the layout described in sim_internal.h.
+ *
+ * The final arrays are filled in place, which keeps the peak memory near the network's own
+ * (a temporary array of every synapse's record, sorted, made it several times that):
+ *  1. a counting walk of every projection gives the synapses per (projection, source), hence
+ *     each source's region of the arrays and the width of the target indices (per-target
+ *     rules keep this walk for step 2, see walkrec);
+ *  2. projection after projection, a second walk (or the replay of the first) yields the
+ *     same synapses in the same order, every draw being keyed; they are dealt by source into
+ *     a temporary array of the projection's synapses (fillrec, 12 bytes each), where
+ *     fill_values draws weights and delays. Each (source, projection) run, in generation
+ *     order, is then sorted by delay and target, cut into groups and copied into its
+ *     source's region after the runs of the earlier projections. Temporary: the largest
+ *     projection's records on this partition, and the list of groups;
+ *  3. the groups, found in projection order, are put in source order. */
 static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   const hebb_model *m = s->m;
-  synbuf all = {0};
+  const uint32_t N = (uint32_t)m->total_neurons;
+  const int np = m->nprojs;
   int rc = 0;
-  for (int p = 0; p < m->nprojs && !rc; p++) {
+  /* generators' direct and dc projections become other structures */
+  for (int p = 0; p < np && !rc; p++) {
     bool dc = m->pops[m->projs[p].spec.source].desc->kind == HEBB_NM_DC_GENERATOR;
-    if (s->proj_direct[p]) {
-      synbuf tmp = {0};
-      rc = generate(s, pt, p, &tmp);
-      if (!rc)
-        rc = add_direct(s, pt, &tmp);
-      free(tmp.v);
-    } else if (dc) {
-      synbuf tmp = {0};
-      rc = generate(s, pt, p, &tmp);
-      if (!rc)
-        rc = add_dc(s, pt, &tmp);
-      free(tmp.v);
-    } else {
-      rc = generate(s, pt, p, &all);
-    }
+    if (!s->proj_direct[p] && !dc)
+      continue;
+    synbuf tmp = {0};
+    genctx g = {.mode = GEN_RECORDS, .out = &tmp};
+    rc = generate(s, pt, p, &g);
+    if (!rc)
+      rc = s->proj_direct[p] ? add_direct(s, pt, &tmp) : add_dc(s, pt, &tmp);
+    free(tmp.v);
   }
   if (!rc)
     rc = build_dc_schedule(pt);
-  if (rc) {
-    free(all.v);
+  if (rc)
     return rc;
-  }
-  const uint32_t N = (uint32_t)m->total_neurons;
-  pt->nsyn = all.n;
+
+  uint32_t **cnt = calloc((size_t)(np > 0 ? np : 1), sizeof *cnt); /* per projection, source */
+  walkrec *walk = calloc((size_t)(np > 0 ? np : 1), sizeof *walk);
+  size_t walk_used = 0;
+  uint64_t *rcur = calloc((size_t)N + 1, sizeof *rcur); /* per source gid: its region's cursor */
+  uint32_t *gcur = calloc((size_t)N + 1, sizeof *gcur); /* groups per source, then cursor */
+  uint64_t *cur = NULL;
+  fillrec *fill = NULL;
+  uint32_t *gt_start = NULL; /* groups in projection order: first synapse and delay */
+  uint16_t *gt_delay = NULL;
+  size_t ngt = 0, gt_cap = 0;
+  runscratch rs = {0};
   pt->src_groups = calloc((size_t)N + 1, sizeof(uint32_t));
-  uint32_t *count = calloc((size_t)N + 1, sizeof(uint32_t));
-  synrec *sorted = malloc((all.n ? all.n : 1) * sizeof *sorted);
-  if (!pt->src_groups || !count || !sorted) {
-    free(count);
-    free(sorted);
-    free(all.v);
-    return HEBB_ENOMEM;
+  pt->proj_sink = calloc((size_t)(np > 0 ? np : 1), sizeof(sink));
+  if (!cnt || !walk || !rcur || !gcur || !pt->src_groups || !pt->proj_sink) {
+    rc = HEBB_ENOMEM;
+    goto done;
   }
-  /* stable counting sort by source gid keeps (projection, generation) order within it */
-  for (size_t i = 0; i < all.n; i++)
-    count[all.v[i].src + 1]++;
-  for (uint32_t i = 0; i < N; i++)
-    count[i + 1] += count[i];
-  for (size_t i = 0; i < all.n; i++)
-    sorted[count[all.v[i].src]++] = all.v[i];
-  /* each (source, projection) run ordered by delay, then target */
-  size_t i = 0;
-  while (i < all.n) {
-    size_t j = i + 1;
-    while (j < all.n && sorted[j].src == sorted[i].src && sorted[j].proj == sorted[i].proj)
-      j++;
-    if (j - i > 1)
-      sort_run(sorted + i, j - i, all.v);
-    i = j;
+#define SYN_PROJ(p)                                                                                \
+  (!s->proj_direct[p] && m->pops[m->projs[p].spec.source].desc->kind != HEBB_NM_DC_GENERATOR)
+
+  /* 1. counts */
+  uint64_t nsyn = 0, max_proj = 0;
+  uint32_t max_tgt = 0, max_src = 1;
+  for (int p = 0; p < np && !rc; p++) {
+    if (!SYN_PROJ(p))
+      continue;
+    const hebb_pop *src = &m->pops[m->projs[p].spec.source];
+    if (!(cnt[p] = calloc(src->size ? src->size : 1, sizeof(uint32_t)))) {
+      rc = HEBB_ENOMEM;
+      break;
+    }
+    hebb_conn_rule rule = m->projs[p].spec.rule;
+    walkrec *w = &walk[p];
+    uint32_t ntl = pt->blocks[m->projs[p].spec.target].n;
+    if ((rule == HEBB_CONN_PAIRWISE_BERNOULLI || rule == HEBB_CONN_FIXED_INDEGREE) &&
+        walk_used + ntl * sizeof(uint32_t) < WALK_BUDGET) {
+      w->per_tgt = calloc(ntl ? ntl : 1, sizeof(uint32_t));
+      w->src = malloc(4096 * sizeof(uint32_t));
+      w->cap = 4096;
+      if (!w->per_tgt || !w->src)
+        walk_free(w);
+    }
+    genctx g = {.mode = GEN_COUNT, .cnt = cnt[p], .walk = w};
+    g.walk_left = WALK_BUDGET - walk_used - ntl * sizeof(uint32_t);
+    if ((rc = generate(s, pt, p, &g)))
+      break;
+    if (w->src)
+      walk_used += w->cap * sizeof(uint32_t) + ntl * sizeof(uint32_t);
+    if (g.max_tgt > max_tgt)
+      max_tgt = g.max_tgt;
+    uint64_t tot = 0;
+    for (uint32_t j = 0; j < src->size; j++) {
+      tot += cnt[p][j];
+      rcur[src->gid0 + j] += cnt[p][j];
+    }
+    nsyn += tot;
+    if (tot > max_proj)
+      max_proj = tot;
+    if (src->size > max_src)
+      max_src = src->size;
   }
-  free(all.v);
-  /* groups: maximal runs of equal (source, projection, delay); targets in 16 bits when
-   * every block-local index fits (the results do not depend on the width) */
-  uint32_t ng = 0, max_tgt = 0;
-  for (size_t k = 0; k < pt->nsyn; k++) {
-    if (k == 0 || sorted[k].src != sorted[k - 1].src || sorted[k].proj != sorted[k - 1].proj ||
-        sorted[k].delay != sorted[k - 1].delay)
-      ng++;
-    uint32_t t = sorted[k].tgt - pt->blocks[m->projs[sorted[k].proj].spec.target].l0;
-    if (t > max_tgt)
-      max_tgt = t;
+  if (rc)
+    goto done;
+  if (nsyn > UINT32_MAX) { /* grp_start indexes synapses in 32 bits */
+    snprintf(pt->msg, sizeof pt->msg, "partition %d: %llu synapses, more than 2^32 - 1", pt->id,
+             (unsigned long long)nsyn);
+    rc = HEBB_ERANGE;
+    goto done;
   }
+  uint64_t acc = 0;
+  for (uint32_t i = 0; i < N; i++) {
+    uint64_t c = rcur[i];
+    rcur[i] = acc;
+    acc += c;
+  }
+  /* targets in 16 bits when every block-local index fits (the results do not depend on the
+   * width) */
   const bool narrow = max_tgt <= UINT16_MAX;
+  pt->nsyn = nsyn;
+  size_t nalloc = nsyn ? nsyn : 1;
+  if (narrow)
+    pt->syn_tgt16 = hebb_big_alloc(nalloc * sizeof(uint16_t));
+  else
+    pt->syn_tgt32 = hebb_big_alloc(nalloc * sizeof(uint32_t));
+  pt->syn_w = hebb_big_alloc(nalloc * sizeof(float));
+  cur = malloc(max_src * sizeof *cur);
+  fill = malloc((max_proj ? max_proj : 1) * sizeof *fill);
+  if (!(pt->syn_tgt16 || pt->syn_tgt32) || !pt->syn_w || !cur || !fill) {
+    rc = HEBB_ENOMEM;
+    goto done;
+  }
+
+  /* 2. synapses, projection by projection */
+  for (int p = 0; p < np && !rc; p++) {
+    if (!SYN_PROJ(p))
+      continue;
+    const hebb_pop *src = &m->pops[m->projs[p].spec.source];
+    uint64_t c = 0;
+    for (uint32_t j = 0; j < src->size; j++) {
+      cur[j] = c;
+      c += cnt[p][j];
+    }
+    genctx g = {.mode = GEN_FILL, .cur = cur, .fill = fill, .walk = &walk[p]};
+    rc = generate(s, pt, p, &g);
+    walk_free(&walk[p]);
+    if (rc)
+      break;
+    fill_values(s, pt, p, fill, c);
+    /* each source's run: sorted, cut into groups, copied to its place in the region */
+    c = 0;
+    for (uint32_t j = 0; j < src->size && !rc; j++) {
+      size_t n = cnt[p][j];
+      if (!n)
+        continue;
+      uint64_t k0 = rcur[src->gid0 + j];
+      fillrec *v = fill + c;
+      if ((rc = sort_run(v, n, &rs)))
+        break;
+      if (ngt + n > gt_cap) { /* a run has at most one group per synapse */
+        size_t cap = 2 * gt_cap > ngt + n ? 2 * gt_cap : ngt + n + 4096;
+        uint32_t *ns = realloc(gt_start, cap * sizeof *ns);
+        if (ns)
+          gt_start = ns;
+        uint16_t *nd = realloc(gt_delay, cap * sizeof *nd);
+        if (nd)
+          gt_delay = nd;
+        if (!ns || !nd) {
+          rc = HEBB_ENOMEM;
+          break;
+        }
+        gt_cap = cap;
+      }
+      uint32_t ng = 0;
+      for (size_t i = 0; i < n; i++) {
+        if (i == 0 || v[i].delay != v[i - 1].delay) {
+          gt_start[ngt] = (uint32_t)(k0 + i);
+          gt_delay[ngt++] = v[i].delay;
+          ng++;
+        }
+        if (narrow)
+          pt->syn_tgt16[k0 + i] = (uint16_t)v[i].tgt;
+        else
+          pt->syn_tgt32[k0 + i] = v[i].tgt;
+        pt->syn_w[k0 + i] = v[i].w;
+      }
+      cnt[p][j] = ng; /* from here on: the run's groups */
+      gcur[src->gid0 + j + 1] += ng;
+      rcur[src->gid0 + j] += n;
+      c += n;
+    }
+  }
+  if (rc)
+    goto done;
+  free(fill);
+  fill = NULL;
+
+  /* 3. groups by source; within one, in projection then delay order as found */
+  for (uint32_t i = 0; i < N; i++)
+    gcur[i + 1] += gcur[i];
+  memcpy(pt->src_groups, gcur, ((size_t)N + 1) * sizeof(uint32_t));
+  const uint32_t ng = gcur[N];
   pt->ngroups = ng;
   pt->grp_start = malloc(((size_t)ng + 1) * sizeof(uint32_t));
   pt->grp_delay = malloc((ng ? ng : 1) * sizeof(uint16_t));
   pt->grp_proj = malloc((ng ? ng : 1) * sizeof(uint16_t));
-  size_t ns = pt->nsyn ? pt->nsyn : 1;
-  if (narrow)
-    pt->syn_tgt16 = malloc(ns * sizeof(uint16_t));
-  else
-    pt->syn_tgt32 = malloc(ns * sizeof(uint32_t));
-  pt->syn_w = malloc(ns * sizeof(float));
-  if (!pt->grp_start || !pt->grp_delay || !pt->grp_proj || !(pt->syn_tgt16 || pt->syn_tgt32) ||
-      !pt->syn_w) {
-    free(count);
-    free(sorted);
-    return HEBB_ENOMEM;
+  if (!pt->grp_start || !pt->grp_delay || !pt->grp_proj) {
+    rc = HEBB_ENOMEM;
+    goto done;
   }
-  memset(count, 0, ((size_t)N + 1) * sizeof(uint32_t));
-  uint32_t g = 0;
-  for (size_t k = 0; k < pt->nsyn; k++) {
-    const synrec *r = &sorted[k];
-    if (k == 0 || r->src != sorted[k - 1].src || r->proj != sorted[k - 1].proj ||
-        r->delay != sorted[k - 1].delay) {
-      pt->grp_start[g] = (uint32_t)k;
-      pt->grp_delay[g] = r->delay;
-      pt->grp_proj[g] = r->proj;
-      count[r->src + 1]++;
-      if (r->delay > *max_delay)
-        *max_delay = r->delay;
-      g++;
-    }
-    uint32_t t = r->tgt - pt->blocks[m->projs[r->proj].spec.target].l0;
-    if (narrow)
-      pt->syn_tgt16[k] = (uint16_t)t;
-    else
-      pt->syn_tgt32[k] = t;
-    pt->syn_w[k] = r->w;
+  size_t q = 0;
+  for (int p = 0; p < np; p++) {
+    if (!SYN_PROJ(p))
+      continue;
+    const hebb_pop *src = &m->pops[m->projs[p].spec.source];
+    for (uint32_t j = 0; j < src->size; j++)
+      for (uint32_t r = 0; r < cnt[p][j]; r++, q++) {
+        uint32_t k = gcur[src->gid0 + j]++;
+        pt->grp_start[k] = gt_start[q];
+        pt->grp_delay[k] = gt_delay[q];
+        pt->grp_proj[k] = (uint16_t)p;
+        if (gt_delay[q] > *max_delay)
+          *max_delay = gt_delay[q];
+      }
   }
-  pt->grp_start[ng] = (uint32_t)pt->nsyn;
-  for (uint32_t k = 0; k < N; k++)
-    count[k + 1] += count[k];
-  memcpy(pt->src_groups, count, ((size_t)N + 1) * sizeof(uint32_t));
-  free(count);
-  free(sorted);
-  pt->proj_sink = calloc((size_t)(m->nprojs > 0 ? m->nprojs : 1), sizeof(sink));
-  if (!pt->proj_sink)
-    return HEBB_ENOMEM;
-  for (int p = 0; p < m->nprojs; p++) {
+  pt->grp_start[ng] = (uint32_t)nsyn;
+#undef SYN_PROJ
+  for (int p = 0; p < np; p++) {
     const hebb_proj *pj = &m->projs[p];
     hebb_nm_state *st = &pt->blocks[pj->spec.target].st;
     pt->proj_sink[p] = (sink){pj->inhibitory ? st->acc_in : st->acc_ex, -1, st->single, 0.0f};
   }
-  return 0;
+done:
+  for (int p = 0; cnt && p < np; p++)
+    free(cnt[p]);
+  free(cnt);
+  for (int p = 0; walk && p < np; p++)
+    walk_free(&walk[p]);
+  free(walk);
+  free(rcur);
+  free(gcur);
+  free(cur);
+  free(fill);
+  free(gt_start);
+  free(gt_delay);
+  runscratch_free(&rs);
+  return rc;
 }
 
 /* Static networks often give all synapses of a projection one weight (B1, B2, B4, B8; NEST's
