@@ -19,6 +19,7 @@ _Static_assert(HEBB_POISSON_BATCH <= 256 && 2 * HEBB_POISSON_ROUNDS < 1 << 24, "
 /* The counter of block R of a batch's sequences but for word 0 (the id), and the round keys. */
 typedef struct {
   uint32_t c1, c2, c3;
+  uint64_t seed;
   uint32_t k0[10], k1[10];
 } ctr;
 
@@ -119,19 +120,19 @@ static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, dou
   }
 }
 #else
+_Static_assert(TILE == HEBB_PHILOX_LANES, "a tile is one hebb_philox_lanes call");
 static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, double *ub) {
+  uint32_t w[4][HEBB_PHILOX_LANES];
   for (int t = 0; t < TILE; t++) {
-    uint32_t x0 = id[t], x1 = c->c1, x2 = c->c2, x3 = c->c3;
-    for (int j = 0; j < 10; j++) {
-      uint64_t p0 = (uint64_t)PHILOX_M4x32_0 * x0, p1 = (uint64_t)PHILOX_M4x32_1 * x2;
-      x0 = (uint32_t)(p1 >> 32) ^ x1 ^ c->k0[j];
-      x2 = (uint32_t)(p0 >> 32) ^ x3 ^ c->k1[j];
-      x1 = (uint32_t)p1;
-      x3 = (uint32_t)p0;
-    }
-    /* as hebb_rng_uniform */
-    ua[t] = ((double)(x0 >> 5) * 67108864.0 + (double)(x1 >> 6)) * (1.0 / 9007199254740992.0);
-    ub[t] = ((double)(x2 >> 5) * 67108864.0 + (double)(x3 >> 6)) * (1.0 / 9007199254740992.0);
+    w[0][t] = id[t];
+    w[1][t] = c->c1;
+    w[2][t] = c->c2;
+    w[3][t] = c->c3;
+  }
+  hebb_philox_lanes(w, c->seed);
+  for (int t = 0; t < TILE; t++) {
+    ua[t] = hebb_u53(w[0][t], w[1][t]);
+    ub[t] = hebb_u53(w[2][t], w[3][t]);
   }
 }
 #endif
@@ -178,7 +179,7 @@ uint64_t hebb_poisson_counts_ex(const hebb_poisson_batch *b, uint64_t seed, uint
     rounds = HEBB_POISSON_ROUNDS;
   /* as hebb_rng_init */
   uint64_t ix = b->index << 16;
-  ctr c = {.c1 = (uint32_t)ix, .c2 = (uint32_t)(ix >> 32), .c3 = b->stream};
+  ctr c = {.c1 = (uint32_t)ix, .c2 = (uint32_t)(ix >> 32), .c3 = b->stream, .seed = seed};
   c.k0[0] = (uint32_t)seed;
   c.k1[0] = (uint32_t)(seed >> 32);
   for (int j = 1; j < 10; j++) {
@@ -211,13 +212,7 @@ uint64_t hebb_poisson_counts_ex(const hebb_poisson_batch *b, uint64_t seed, uint
   /* the rest one by one, from block r of their sequences */
   for (size_t i = 0; i < n; i++) {
     hebb_rng g;
-    g.key.v[0] = c.k0[0];
-    g.key.v[1] = c.k1[0];
-    g.ctr.v[0] = l.id[i];
-    g.ctr.v[1] = c.c1;
-    g.ctr.v[2] = c.c2;
-    g.ctr.v[3] = c.c3;
-    g.pos = 4;
+    hebb_rng_init_at(&g, seed, b->stream, l.id[i], b->index, (uint32_t)r);
     double p = l.p[i];
     uint32_t k = l.kl[i] >> 8;
     for (;;) {

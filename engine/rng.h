@@ -50,6 +50,14 @@ static inline void hebb_rng_init(hebb_rng *r, uint64_t seed, uint32_t stream, ui
   r->pos = 4;
 }
 
+/* Starts the sequence (seed, stream, id, index) at its block BLOCK (< 2^16, four words
+ * each): where a caller that computed the first blocks itself (hebb_philox_lanes) goes on. */
+static inline void hebb_rng_init_at(hebb_rng *r, uint64_t seed, uint32_t stream, uint32_t id,
+                                    uint64_t index, uint32_t block) {
+  hebb_rng_init(r, seed, stream, id, index);
+  r->ctr.v[1] += block; /* the low 16 bits of index << 16 are zero: no carry */
+}
+
 /* The next 32 random bits of the sequence. */
 static inline uint32_t hebb_rng_u32(hebb_rng *r) {
   if (r->pos == 4) {
@@ -81,23 +89,16 @@ static inline uint64_t hebb_below2(uint32_t w0, uint32_t w1, uint64_t n) {
 
 /* Uniform integer in [0, n), n > 0 (64-bit multiply-shift; bias below n / 2^64). */
 static inline uint64_t hebb_rng_below(hebb_rng *r, uint64_t n) {
-  uint64_t x = (uint64_t)hebb_rng_u32(r) << 32 | hebb_rng_u32(r);
-  return (uint64_t)(((unsigned __int128)x * n) >> 64);
+  uint32_t w0 = hebb_rng_u32(r); /* the high word first, in sequence */
+  return hebb_below2(w0, hebb_rng_u32(r), n);
 }
 
 /* Standard normal by Box-Muller; one value per two uniforms, the partner discarded so that
  * every draw consumes the same number of words. */
-static inline double hebb_normal4(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3) {
-  double u1 = 1.0 - hebb_u53(w0, w1); /* (0, 1] keeps log finite */
-  double u2 = hebb_u53(w2, w3);
-  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
 static inline double hebb_rng_normal(hebb_rng *r) {
-  uint32_t w[4];
-  for (int i = 0; i < 4; i++)
-    w[i] = hebb_rng_u32(r);
-  return hebb_normal4(w[0], w[1], w[2], w[3]);
+  double u1 = 1.0 - hebb_rng_uniform(r); /* (0, 1] keeps log finite */
+  double u2 = hebb_rng_uniform(r);
+  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
 /* Philox4x32-10 of HEBB_PHILOX_LANES counters at once, in place (c[word][lane]): the same

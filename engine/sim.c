@@ -565,9 +565,7 @@ static void draw_lanes(uint32_t c[4][HEBB_PHILOX_LANES], int nl, uint64_t seed, 
     for (int i = 0; i < nl; i++)
       if (!(out[i] >= d.lo && out[i] <= d.hi)) {
         hebb_rng r;
-        hebb_rng_init(&r, seed, stream, gid[i], ord[i]);
-        for (int k = 0; k < 4; k++)
-          (void)hebb_rng_u32(&r);
+        hebb_rng_init_at(&r, seed, stream, gid[i], ord[i], 1);
         out[i] = draw(&r, d);
       }
     return;

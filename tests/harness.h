@@ -97,4 +97,13 @@ static inline size_t spike_times(const hebb_spike *spk, size_t n, uint32_t pop, 
   return k;
 }
 
+/* Runs suite S (freed here) and returns the program's exit status. */
+static inline int run_suite(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
+
 #endif

@@ -10,16 +10,10 @@
  */
 #include "plastic.h"
 
-#include "hebb.h"
+#include "harness.h"
 
 #include <check.h>
 #include <stdlib.h>
-
-#define OK(m, call)                                                                                \
-  do {                                                                                             \
-    int rc_ = (call);                                                                              \
-    ck_assert_msg(rc_ == 0, "%s failed: %s", #call, hebb_model_error(m)->message);                 \
-  } while (0)
 
 enum { NEURONS = 1000, SMALL = 1 << 17, LARGE = (1 << 15) + 1 };
 
@@ -124,9 +118,5 @@ static Suite *plastic_suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(plastic_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return run_suite(plastic_suite());
 }

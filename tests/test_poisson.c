@@ -2,6 +2,7 @@
  * count, those of hebb_rng_poisson on the same (seed, stream, id, index) sequences, whatever
  * the batch size, the mix of means in a batch, and however many sequences are finished by
  * the vectorised blocks or one by one (the scalar completion). */
+#include "harness.h"
 #include "poisson.h"
 #include "rng.h"
 
@@ -153,9 +154,5 @@ int main(void) {
   tcase_add_test(tc, test_extremes);
   tcase_add_test(tc, test_mean);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return run_suite(s);
 }
