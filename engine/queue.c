@@ -34,7 +34,7 @@ void hebb_queue_reset(hebb_queue *q, uint64_t now) {
   q->now = now;
 }
 
-int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev) {
+int hebb__queue_push_slow(hebb_queue *q, uint64_t step, uint32_t ev) {
   if (step < q->now || step - q->now > q->mask)
     return HEBB_ERANGE;
   hebb_bucket *b = &q->b[step & q->mask];
@@ -46,37 +46,58 @@ int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev) {
     b->ev = ne;
     b->cap = cap;
   }
-  b->ev[b->n++] = ev;
-  if (b->n > q->scratch_cap) {
+  if (b->cap > q->scratch_cap) {
     /* keep the sort buffer as large as any bucket, so that popping never allocates */
-    uint32_t cap = b->cap;
-    uint32_t *ns = realloc(q->scratch, (size_t)cap * sizeof *ns);
+    uint32_t *ns = realloc(q->scratch, (size_t)b->cap * sizeof *ns);
     if (!ns)
       return HEBB_ENOMEM;
     q->scratch = ns;
-    q->scratch_cap = cap;
+    q->scratch_cap = b->cap;
   }
+  b->ev[b->n++] = ev;
   q->pushed++;
   return 0;
 }
 
-/* Least-significant-digit radix sort of 32-bit keys, two 16-bit passes. */
+/* Least-significant-digit radix sort of 32-bit keys: three passes of 11, 11 and 10 bits, their
+ * histograms taken in one read, and a pass skipped when all keys share its digit (group ids
+ * rarely use the top bits). The counts fit in L1, so a bucket of a few thousand events costs
+ * a few linear passes rather than the clearing and summing of 65536-entry tables. */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+#define RADIX_MASK (RADIX_SIZE - 1)
+
 static void radix_sort(uint32_t *a, uint32_t *tmp, uint32_t n) {
-  uint32_t count[65536];
-  for (int shift = 0; shift < 32; shift += 16) {
-    memset(count, 0, sizeof count);
-    for (uint32_t i = 0; i < n; i++)
-      count[(a[i] >> shift) & 0xffff]++;
-    uint32_t sum = 0;
-    for (uint32_t d = 0; d < 65536; d++) {
-      uint32_t c = count[d];
-      count[d] = sum;
-      sum += c;
-    }
-    for (uint32_t i = 0; i < n; i++)
-      tmp[count[(a[i] >> shift) & 0xffff]++] = a[i];
-    memcpy(a, tmp, (size_t)n * sizeof *a);
+  uint32_t count[3][RADIX_SIZE];
+  memset(count, 0, sizeof count);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t x = a[i];
+    count[0][x & RADIX_MASK]++;
+    count[1][(x >> RADIX_BITS) & RADIX_MASK]++;
+    count[2][x >> 2 * RADIX_BITS]++;
   }
+  uint32_t *src = a, *dst = tmp;
+  for (int pass = 0; pass < 3; pass++) {
+    uint32_t *c = count[pass];
+    const int shift = pass * RADIX_BITS;
+    if (c[(src[0] >> shift) & RADIX_MASK] == n)
+      continue; /* every key has this digit: the pass would not move anything */
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d < RADIX_SIZE; d++) {
+      uint32_t k = c[d];
+      c[d] = sum;
+      sum += k;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t x = src[i];
+      dst[c[(x >> shift) & RADIX_MASK]++] = x;
+    }
+    uint32_t *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != a)
+    memcpy(a, src, (size_t)n * sizeof *a);
 }
 
 static void insertion_sort(uint32_t *a, uint32_t n) {
@@ -96,7 +117,7 @@ const uint32_t *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n) {
   while (i < b->n && b->ev[i - 1] <= b->ev[i])
     i++;
   if (i < b->n) {
-    if (b->n < 256)
+    if (b->n < HEBB_QUEUE_RADIX_MIN)
       insertion_sort(b->ev, b->n);
     else
       radix_sort(b->ev, q->scratch, b->n);

@@ -28,12 +28,18 @@ typedef struct {
   uint64_t pushed; /* events pushed so far */
 } hebb_queue;
 
+/* Buckets of at least this many events are radix-sorted, smaller ones insertion-sorted (the
+ * crossover measured on B5's group ids). */
+#define HEBB_QUEUE_RADIX_MIN 160
+
 /* A queue that can hold events up to HORIZON steps after the current step. */
 int hebb_queue_init(hebb_queue *q, uint32_t horizon, uint64_t now);
 void hebb_queue_free(hebb_queue *q);
 /* Schedules event EV at STEP, which must lie in [now, now + ring size - 1] (the ring is at
  * least horizon + 1 long). 0 or HEBB_ENOMEM, HEBB_ERANGE for a step outside the ring. */
-int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev);
+static inline int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev);
+/* hebb_queue_push's path for a full bucket or a step outside the ring */
+int hebb__queue_push_slow(hebb_queue *q, uint64_t step, uint32_t ev);
 /* The events due at STEP (== now), in ascending order. */
 const uint32_t *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n);
 /* Empties the bucket of STEP and advances now past it. */
@@ -42,5 +48,17 @@ void hebb_queue_pop(hebb_queue *q, uint64_t step);
 void hebb_queue_reset(hebb_queue *q, uint64_t now);
 /* Bytes held by the queue. */
 size_t hebb_queue_bytes(const hebb_queue *q);
+
+static inline int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev) {
+  hebb_bucket *b = &q->b[step & q->mask];
+  /* the fast path: a step in the ring and room in its bucket (the sort buffer is as large as
+   * every bucket's capacity, hebb__queue_push_slow sees to that) */
+  if (step >= q->now && step - q->now <= q->mask && b->n < b->cap) {
+    b->ev[b->n++] = ev;
+    q->pushed++;
+    return 0;
+  }
+  return hebb__queue_push_slow(q, step, ev);
+}
 
 #endif

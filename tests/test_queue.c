@@ -4,8 +4,9 @@
  * xorshift sequence, so a failure reproduces) and checks that hebb_queue_due hands back, for
  * each step, exactly that multiset in ascending order: nothing lost, nothing duplicated,
  * nothing delivered at the wrong step. Bucket sizes are chosen on both sides of the
- * 256-event switch between the insertion sort and the radix sort, and event values span the
- * full 32 bits so that both radix passes matter.
+ * HEBB_QUEUE_RADIX_MIN-event switch between the insertion sort and the radix sort. Event
+ * values span the full 32 bits, so that all three radix passes matter, and some buckets leave
+ * a middle digit constant, so that the skipping of a pass is exercised too.
  */
 #include "queue.h"
 
@@ -82,7 +83,7 @@ static uint32_t draw_event(void) {
   case 1:
     return rng_below(8); /* duplicates */
   default:
-    return (uint32_t)rng_below(16) << 28 | rng_below(4); /* high radix digit decides */
+    return (uint32_t)rng_below(16) << 28 | rng_below(4); /* middle digit constant */
   }
 }
 
@@ -127,23 +128,25 @@ static void fill_and_drain(const uint32_t *count, uint32_t nsteps, uint64_t seed
 }
 
 START_TEST(test_small_buckets) {
-  /* insertion-sort path: sizes 0..255, including 1 and 255 */
+  /* insertion-sort path: sizes below HEBB_QUEUE_RADIX_MIN, including 1 and the largest */
   uint32_t count[64];
   rng_seed(7);
   for (int s = 0; s < 64; s++)
-    count[s] = rng_below(256);
+    count[s] = rng_below(HEBB_QUEUE_RADIX_MIN);
   count[3] = 0;
   count[5] = 1;
   count[6] = 2;
-  count[9] = 255;
+  count[9] = HEBB_QUEUE_RADIX_MIN - 1;
   fill_and_drain(count, 64, 11);
 }
 END_TEST
 
 START_TEST(test_large_buckets) {
-  /* radix path: 256 (the first size that takes it), 257, and large buckets */
-  uint32_t count[16] = {256,   257, 300, 1000, 5000, 20000, 255, 0,
-                        70000, 512, 256, 1,    4096, 3000,  257, 100000};
+  /* radix path: HEBB_QUEUE_RADIX_MIN (the first size that takes it), one more, and large
+   * buckets */
+  enum { R = HEBB_QUEUE_RADIX_MIN };
+  uint32_t count[16] = {R,     R + 1, 300, 1000, 5000, 20000, R - 1, 0,
+                        70000, 512,   R,   1,    4096, 3000,  R + 1, 100000};
   fill_and_drain(count, 16, 12345);
 }
 END_TEST
