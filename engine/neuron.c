@@ -38,6 +38,7 @@ static const hebb_nm_option cond_exp_options[] = {{"integrator", "exp_euler|eule
 
 static const hebb_nm_entry poisson_params[] = {
     {"rate", "Hz", 0.0}, {"start", "ms", 0.0}, {"stop", "ms", INFINITY}, {"period", "ms", 0.0}};
+static const hebb_nm_option poisson_options[] = {{"draws", "knuth|inversion"}};
 static const hebb_nm_entry dc_params[] = {
     {"amplitude", "pA", 0.0}, {"start", "ms", 0.0}, {"stop", "ms", INFINITY}};
 
@@ -49,7 +50,7 @@ static const hebb_nm_desc models[HEBB_NM_COUNT] = {
     {"iaf_cond_exp", HEBB_NM_IAF_COND_EXP, cond_exp_params, COUNT(cond_exp_params), cond_exp_states,
      COUNT(cond_exp_states), cond_exp_options, COUNT(cond_exp_options), "nS", false},
     {"poisson_generator", HEBB_NM_POISSON_GENERATOR, poisson_params, COUNT(poisson_params), NULL, 0,
-     NULL, 0, NULL, true},
+     poisson_options, COUNT(poisson_options), NULL, true},
     {"spike_generator", HEBB_NM_SPIKE_GENERATOR, NULL, 0, NULL, 0, NULL, 0, NULL, true},
     {"dc_generator", HEBB_NM_DC_GENERATOR, dc_params, COUNT(dc_params), NULL, 0, NULL, 0, NULL,
      true},
@@ -121,11 +122,17 @@ static int positive(const double *params, int i, const char *name, char *msg, si
   return -1;
 }
 
-int hebb_nm_prepare(const hebb_nm_desc *d, const double *p, int integrator, double dt,
+/* The value of option NAME among OPTIONS (0, its default, when absent). */
+static int option(const hebb_nm_desc *d, const int *options, const char *name) {
+  int i = hebb_nm_option_index(d, name);
+  return i >= 0 && options ? options[i] : 0;
+}
+
+int hebb_nm_prepare(const hebb_nm_desc *d, const double *p, const int *options, double dt,
                     hebb_nm_consts *k, char *msg, size_t msglen) {
   memset(k, 0, sizeof *k);
   k->dt = dt;
-  k->integrator = integrator;
+  k->integrator = option(d, options, "integrator");
   for (size_t i = 0; i < d->nparams; i++) {
     if (isnan(p[i]) || (isinf(p[i]) && strcmp(d->params[i].name, "stop") != 0)) {
       snprintf(msg, msglen, "%s must be finite", d->params[i].name);
@@ -192,7 +199,8 @@ int hebb_nm_prepare(const hebb_nm_desc *d, const double *p, int integrator, doub
       return -1;
     }
     /* rate (Hz) * dt (ms) / 1000 is the mean count per step. */
-    k->exp_neg_lambda = exp(-p[POISSON_rate] * dt * 1e-3);
+    hebb_poisson_law_init(&k->poisson, p[POISSON_rate] * dt * 1e-3,
+                          option(d, options, "draws") == POISSON_DRAWS_INVERSION);
     k->start_step = (uint64_t)llround(p[POISSON_start] / dt);
     k->stop_step = isinf(p[POISSON_stop]) ? UINT64_MAX : (uint64_t)llround(p[POISSON_stop] / dt);
     {

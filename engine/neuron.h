@@ -10,6 +10,8 @@
 #ifndef HEBB_ENGINE_NEURON_H
 #define HEBB_ENGINE_NEURON_H
 
+#include "poisson.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,6 +94,7 @@ enum {
 enum { POISSON_rate, POISSON_start, POISSON_stop, POISSON_period };
 enum { DC_amplitude, DC_start, DC_stop }; /* start, stop at the same indices as POISSON_ */
 enum { COND_INTEGRATOR_EXP_EULER = 0, COND_INTEGRATOR_EULER = 1 };
+enum { POISSON_DRAWS_KNUTH = 0, POISSON_DRAWS_INVERSION = 1 }; /* poisson_generator's draws */
 
 /* Per-population constants of an update kernel, derived once from parameters and dt. */
 typedef struct {
@@ -104,14 +107,15 @@ typedef struct {
   int integrator;
   bool single; /* state in float */
   /* poisson */
-  double exp_neg_lambda;
+  hebb_poisson_law poisson; /* the counts per step, of mean rate * dt */
   uint64_t start_step, stop_step;
   uint64_t period_steps; /* frozen noise: the draws of step n are those of n mod period; 0 */
 } hebb_nm_consts;
 
-/* Derives the kernel constants of a population; 0 or a negative error code if the
- * parameters are not usable (the message says which). */
-int hebb_nm_prepare(const hebb_nm_desc *d, const double *params, int integrator, double dt,
+/* Derives the kernel constants of a population from its parameters and OPTIONS (the values
+ * of the model's options in their order; NULL: the defaults); 0 or a negative error code if
+ * the parameters are not usable (the message says which). */
+int hebb_nm_prepare(const hebb_nm_desc *d, const double *params, const int *options, double dt,
                     hebb_nm_consts *k, char *msg, size_t msglen);
 
 /* State of a block of N neurons, structure of arrays of double or, for a population with

@@ -3,7 +3,35 @@
 
 #include "rng.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <string.h>
+
+void hebb_poisson_law_init(hebb_poisson_law *law, double lambda, bool inversion) {
+  memset(law, 0, sizeof *law);
+  law->exp_neg_lambda = exp(-lambda);
+  if (!inversion)
+    return;                                /* table false: Knuth's method */
+  double p = law->exp_neg_lambda, f = 0.0; /* P(count = k), P(count <= k) */
+  for (uint32_t k = 0; k <= HEBB_POISSON_TABLE; k++) {
+    f += p;
+    double next = p * lambda / (double)(k + 1);
+    /* past the mean the probabilities fall at least by lambda / (k + 2) < 1 a term, so the
+     * tail after k is below next / (1 - lambda / (k + 2)) */
+    bool tail_gone = (double)(k + 2) > lambda && next / (1.0 - lambda / (double)(k + 2)) < 0x1p-40;
+    double t = ceil(f * 0x1p32);
+    if (tail_gone || t >= 0x1p32) { /* no word reaches P(count <= k): the count stops at k */
+      law->table = true;
+      law->n = k;
+      return;
+    }
+    if (k == HEBB_POISSON_TABLE)
+      break;
+    law->t[k] = (uint32_t)t;
+    p = next;
+  }
+  law->table = false; /* the table would be longer: Knuth's method */
+}
 
 /* The sequences of a batch still drawing, compacted: their id, the running product of
  * Knuth's method, and kl = the count so far << 8 | their place in the batch (the vectorised
@@ -87,10 +115,11 @@ static inline vecd uniform(vec hi, vec lo) {
   return VD_MUL(VD_ADD(VD_MUL(a, VD_SET1(67108864.0)), b), VD_SET1(1.0 / 9007199254740992.0));
 }
 
-/* The two uniforms UA, UB of the blocks of counters (ID[t], C->c1, C->c2, C->c3), t < TILE.
- * The first round's product of word 2 is the same for all. */
-static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, double *ub) {
-  vec x0[NV], x1[NV], x2[NV], x3[NV];
+/* The Philox4x32-10 blocks of counters (ID[t], C->c1, C->c2, C->c3), t < TILE, word w of block
+ * t in the low half of lane t % VL of XW[v], v = t / VL. The first round's product of word 2
+ * is the same for all. */
+static inline void philox_rounds(const uint32_t *id, const ctr *c, vec *x0, vec *x1, vec *x2,
+                                 vec *x3) {
   const vec m0 = V_SET1(PHILOX_M4x32_0), m1 = V_SET1(PHILOX_M4x32_1);
   uint64_t q1 = (uint64_t)PHILOX_M4x32_1 * c->c2;
   const vec y0 = V_SET1((uint32_t)(q1 >> 32) ^ c->c1 ^ c->k0[0]), y1 = V_SET1((uint32_t)q1),
@@ -114,25 +143,51 @@ static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, dou
       x3[v] = p0;
     }
   }
+}
+
+/* The two uniforms UA, UB of the blocks of counters (ID[t], C->c1, C->c2, C->c3), t < TILE. */
+static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, double *ub) {
+  vec x0[NV], x1[NV], x2[NV], x3[NV];
+  philox_rounds(id, c, x0, x1, x2, x3);
   for (int v = 0; v < NV; v++) {
     VD_STORE(ua + v * VL, uniform(x0[v], x1[v]));
     VD_STORE(ub + v * VL, uniform(x2[v], x3[v]));
   }
 }
+
+/* The four words of the same blocks: word w of block t in the low half of W[w][t]. */
+static inline void philox_tile_words(const uint32_t *id, const ctr *c, uint64_t w[4][TILE]) {
+  vec x0[NV], x1[NV], x2[NV], x3[NV];
+  philox_rounds(id, c, x0, x1, x2, x3);
+  for (int v = 0; v < NV; v++) {
+    V_STORE(w[0] + v * VL, x0[v]);
+    V_STORE(w[1] + v * VL, x1[v]);
+    V_STORE(w[2] + v * VL, x2[v]);
+    V_STORE(w[3] + v * VL, x3[v]);
+  }
+}
 #else
 _Static_assert(TILE == HEBB_PHILOX_LANES, "a tile is one hebb_philox_lanes call");
-static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, double *ub) {
-  uint32_t w[4][HEBB_PHILOX_LANES];
+static inline void philox_tile_words(const uint32_t *id, const ctr *c, uint64_t w[4][TILE]) {
+  uint32_t x[4][HEBB_PHILOX_LANES];
   for (int t = 0; t < TILE; t++) {
-    w[0][t] = id[t];
-    w[1][t] = c->c1;
-    w[2][t] = c->c2;
-    w[3][t] = c->c3;
+    x[0][t] = id[t];
+    x[1][t] = c->c1;
+    x[2][t] = c->c2;
+    x[3][t] = c->c3;
   }
-  hebb_philox_lanes(w, c->seed);
+  hebb_philox_lanes(x, c->seed);
+  for (int k = 0; k < 4; k++)
+    for (int t = 0; t < TILE; t++)
+      w[k][t] = x[k][t];
+}
+
+static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, double *ub) {
+  uint64_t w[4][TILE];
+  philox_tile_words(id, c, w);
   for (int t = 0; t < TILE; t++) {
-    ua[t] = hebb_u53(w[0][t], w[1][t]);
-    ub[t] = hebb_u53(w[2][t], w[3][t]);
+    ua[t] = hebb_u53((uint32_t)w[0][t], (uint32_t)w[1][t]);
+    ub[t] = hebb_u53((uint32_t)w[2][t], (uint32_t)w[3][t]);
   }
 }
 #endif
@@ -152,6 +207,75 @@ static void round_block(lanes *restrict l, size_t n, const ctr *c, double enl) {
     l->p[i] = a1 ? p2 : p1;
     l->alive[i] = a2;
   }
+}
+
+/* The counts of B by inversion of its law's table: the word of each sequence (the blocks of
+ * its quads computed once each, a tile at a time), then the thresholds it reaches counted,
+ * threshold by threshold across the batch, until one lies above every word. */
+static uint64_t counts_inverted(const hebb_poisson_batch *b, const ctr *c, uint32_t *cnt) {
+  const size_t n = b->n;
+  enum { CHUNK = 16 };
+  uint32_t quad[HEBB_POISSON_BATCH], word[HEBB_POISSON_BATCH];
+  uint16_t slot[HEBB_POISSON_BATCH]; /* the lane's quad among QUAD */
+  uint64_t w[4][HEBB_POISSON_BATCH];
+  /* the quads of the batch, each computed once: when they span no more quads than there are
+   * sequences (a population's neurons in order, or every P-th of them), the whole span;
+   * otherwise consecutive repeats once */
+  uint32_t qmin = UINT32_MAX, qmax = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t q = b->id[i] >> 2;
+    qmin = q < qmin ? q : qmin;
+    qmax = q > qmax ? q : qmax;
+  }
+  size_t m = 0;
+  if ((size_t)(qmax - qmin) < n) {
+    m = qmax - qmin + 1;
+    for (size_t j = 0; j < m; j++)
+      quad[j] = qmin + (uint32_t)j;
+    for (size_t i = 0; i < n; i++)
+      slot[i] = (uint16_t)((b->id[i] >> 2) - qmin);
+  } else {
+    uint32_t prev = UINT32_MAX; /* no quad: quads are below 2^30 */
+    for (size_t i = 0; i < n; i++) {
+      uint32_t q = b->id[i] >> 2;
+      m += q != prev;
+      quad[m - 1] = q;
+      slot[i] = (uint16_t)(m - 1);
+      prev = q;
+    }
+  }
+  for (size_t i = m; i % TILE; i++)
+    quad[i] = 0; /* the tile's spare lanes: drawn and ignored */
+  for (size_t i0 = 0; i0 < m; i0 += TILE) {
+    uint64_t t[4][TILE];
+    philox_tile_words(quad + i0, c, t);
+    for (int k = 0; k < 4; k++)
+      memcpy(w[k] + i0, t[k], sizeof t[k]);
+  }
+  for (size_t i = 0; i < n; i++)
+    word[i] = (uint32_t)w[b->id[i] & 3][slot[i]];
+  for (size_t i = n; i % CHUNK; i++)
+    word[i] = 0;
+  /* CHUNK lanes at a time, their counts in registers, up to the first threshold above all
+   * their words */
+  const hebb_poisson_law *law = b->law;
+  uint64_t sum = 0;
+  for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
+    uint32_t wmax = 0, k[CHUNK] = {0};
+    for (int i = 0; i < CHUNK; i++)
+      wmax = word[i0 + i] > wmax ? word[i0 + i] : wmax;
+    for (uint32_t j = 0; j < law->n && law->t[j] <= wmax; j++) {
+      const uint32_t t = law->t[j];
+      for (int i = 0; i < CHUNK; i++)
+        k[i] += word[i0 + i] >= t;
+    }
+    const size_t nc = n - i0 < CHUNK ? n - i0 : CHUNK;
+    for (size_t i = 0; i < nc; i++) {
+      cnt[i0 + i] = k[i];
+      sum += k[i];
+    }
+  }
+  return sum;
 }
 
 /* Writes the counts of the finished sequences of L[0..n) and moves those still drawing to
@@ -186,7 +310,9 @@ uint64_t hebb_poisson_counts_ex(const hebb_poisson_batch *b, uint64_t seed, uint
     c.k0[j] = c.k0[j - 1] + PHILOX_W32_0;
     c.k1[j] = c.k1[j - 1] + PHILOX_W32_1;
   }
-  const double enl = b->exp_neg_lambda;
+  if (b->law->table)
+    return counts_inverted(b, &c, cnt);
+  const double enl = b->law->exp_neg_lambda;
   lanes l;
   memcpy(l.id, b->id, n * sizeof *l.id);
   /* p = 1: the first product 1 * u is u, the first uniform of Knuth's loop */

@@ -122,16 +122,4 @@ static inline void hebb_philox_lanes(uint32_t c[4][HEBB_PHILOX_LANES], uint64_t 
   }
 }
 
-/* Poisson count of mean lambda by inversion, given exp_neg_lambda = exp(-lambda)
- * (lambda is small: a rate times one step). */
-static inline uint32_t hebb_rng_poisson(hebb_rng *r, double exp_neg_lambda) {
-  uint32_t k = 0;
-  double p = hebb_rng_uniform(r);
-  while (p > exp_neg_lambda) {
-    k++;
-    p *= hebb_rng_uniform(r);
-  }
-  return k;
-}
-
 #endif

@@ -149,10 +149,8 @@ static int build_neurons(hebb_sim *s, partition *pt) {
     b->l0 = local_begin(mp->gid0, P, pt->id);
     b->n = local_begin(mp->gid0 + mp->size, P, pt->id) - b->l0;
     char msg[160];
-    int integ = hebb_nm_option_index(mp->desc, "integrator");
     int prec = hebb_nm_option_index(mp->desc, "precision");
-    if (hebb_nm_prepare(mp->desc, mp->params, integ < 0 ? 0 : mp->options[integ], m->dt, &b->k, msg,
-                        sizeof msg)) {
+    if (hebb_nm_prepare(mp->desc, mp->params, mp->options, m->dt, &b->k, msg, sizeof msg)) {
       snprintf(pt->msg, sizeof pt->msg, "population '%s': %s", mp->name, msg);
       return HEBB_ERANGE;
     }
@@ -1471,7 +1469,7 @@ static void deliver_direct(hebb_sim *s, partition *pt, uint64_t n) {
         on = n >= d->delay && step >= k->start_step && step < k->stop_step;
         b.stream = hebb_stream(HEBB_STREAM_POISSON, d->gen_pop);
         b.index = k->period_steps ? step % k->period_steps : step;
-        b.exp_neg_lambda = k->exp_neg_lambda;
+        b.law = &k->poisson;
       }
       if (on) {
         entry[b.n] = (uint32_t)i;
@@ -1622,7 +1620,7 @@ static void update(hebb_sim *s, partition *pt, uint64_t n) {
         uint32_t cnt[HEBB_POISSON_BATCH];
         pb.stream = hebb_stream(HEBB_STREAM_POISSON, (uint32_t)b->pop);
         pb.index = b->k.period_steps ? n % b->k.period_steps : n;
-        pb.exp_neg_lambda = b->k.exp_neg_lambda;
+        pb.law = &b->k.poisson;
         for (uint32_t l0 = 0; l0 < b->n; l0 += HEBB_POISSON_BATCH) {
           pb.n = b->n - l0 < HEBB_POISSON_BATCH ? b->n - l0 : HEBB_POISSON_BATCH;
           for (size_t j = 0; j < pb.n; j++)

@@ -1,7 +1,10 @@
 /* test_poisson.c - tests of engine/poisson: batched Poisson counts must equal, count for
- * count, those of hebb_rng_poisson on the same (seed, stream, id, index) sequences, whatever
- * the batch size, the mix of means in a batch, and however many sequences are finished by
- * the vectorised blocks or one by one (the scalar completion). */
+ * count, those of hebb_poisson_draw on the same (seed, stream, id, index) sequences, whatever
+ * the batch size, the ids in a batch (consecutive, every other one, random), the mix of
+ * means, and however many sequences are finished by the vectorised blocks or one by one (the
+ * scalar completion); both ways of drawing (inversion of a table, Knuth's method) must give
+ * Poisson counts: the distribution against the Poisson probabilities (chi-square), the
+ * mean and variance, and no correlation between the four neurons that share a block. */
 #include "harness.h"
 #include "poisson.h"
 #include "rng.h"
@@ -12,13 +15,33 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* by inversion up to 8; 30 and 300 by Knuth's method */
 static const double lambdas[] = {0.01, 0.5, 2.0, 8.0, 30.0};
 #define NLAMBDA (sizeof lambdas / sizeof lambdas[0])
 
-static uint32_t reference(uint64_t seed, uint32_t stream, uint32_t id, uint64_t index, double enl) {
-  hebb_rng r;
-  hebb_rng_init(&r, seed, stream, id, index);
-  return hebb_rng_poisson(&r, enl);
+/* The way of drawing under test: every test runs once with each (the tcases' fixtures). */
+static bool inversion;
+static void use_knuth(void) {
+  inversion = false;
+}
+static void use_inversion(void) {
+  inversion = true;
+}
+
+/* One law per mean and way of drawing, made once. */
+static const hebb_poisson_law *law_of(double lambda) {
+  static hebb_poisson_law laws[16];
+  static double made[16];
+  static bool made_inv[16];
+  static int nmade;
+  for (int i = 0; i < nmade; i++)
+    if (made[i] == lambda && made_inv[i] == inversion)
+      return &laws[i];
+  ck_assert_int_lt(nmade, 16);
+  hebb_poisson_law_init(&laws[nmade], lambda, inversion);
+  made[nmade] = lambda;
+  made_inv[nmade] = inversion;
+  return &laws[nmade++];
 }
 
 /* A small generator of test cases (not the engine's streams). */
@@ -35,7 +58,7 @@ static void fill(hebb_poisson_batch *b, size_t n, uint32_t stream, uint32_t id0,
                  double lambda, bool mixed, uint64_t *x) {
   b->stream = stream;
   b->index = index;
-  b->exp_neg_lambda = exp(-lambda);
+  b->law = law_of(lambda);
   b->n = n;
   for (size_t i = 0; i < n; i++)
     b->id[i] = mixed ? (uint32_t)mix(x) : id0 + (uint32_t)i;
@@ -50,12 +73,12 @@ static void check_batch(const hebb_poisson_batch *b, uint64_t seed, int rounds, 
                             : hebb_poisson_counts_ex(b, seed, cnt, rounds, min_lanes);
   uint64_t want_sum = 0;
   for (size_t i = 0; i < b->n; i++) {
-    uint32_t want = reference(seed, b->stream, b->id[i], b->index, b->exp_neg_lambda);
+    uint32_t want = hebb_poisson_draw(seed, b->stream, b->id[i], b->index, b->law);
     ck_assert_msg(cnt[i] == want,
                   "%s: lane %zu of %zu (id %u, index %llu, exp(-lambda) %.17g, rounds %d): "
                   "%u, expected %u",
-                  what, i, b->n, b->id[i], (unsigned long long)b->index, b->exp_neg_lambda, rounds,
-                  cnt[i], want);
+                  what, i, b->n, b->id[i], (unsigned long long)b->index, b->law->exp_neg_lambda,
+                  rounds, cnt[i], want);
     want_sum += want;
   }
   ck_assert_uint_eq(sum, want_sum);
@@ -144,15 +167,138 @@ START_TEST(test_mean) {
 }
 END_TEST
 
+/* The ids of one partition of P round-robin partitions, as update() and deliver_direct make
+ * them: every P-th id, so that a block's four ids are split between partitions. */
+START_TEST(test_strided_ids) {
+  hebb_poisson_batch b;
+  uint64_t x = 6;
+  for (uint32_t P = 1; P <= 5; P++)
+    for (uint32_t part = 0; part < P; part++)
+      for (size_t li = 0; li < NLAMBDA; li++) {
+        fill(&b, 1 + mix(&x) % HEBB_POISSON_BATCH, hebb_stream(HEBB_STREAM_POISSON, 2), 0,
+             any_index(&x), lambdas[li], false, &x);
+        uint32_t id0 = (uint32_t)(mix(&x) % 100000);
+        for (size_t i = 0; i < b.n; i++)
+          b.id[i] = (id0 + (uint32_t)i) * P + part;
+        check_batch(&b, 3, -1, 0, "strided");
+      }
+}
+END_TEST
+
+/* The table: inversion, when asked for, up to 8 (and the table flag off beyond it),
+ * thresholds rising, lambda 0 drawing nothing. */
+START_TEST(test_law) {
+  for (size_t li = 0; li < NLAMBDA; li++) {
+    const hebb_poisson_law *l = law_of(lambdas[li]);
+    ck_assert_msg(l->table == (inversion && lambdas[li] <= 8.0), "lambda %g: table %d", lambdas[li],
+                  l->table);
+    ck_assert_double_eq(l->exp_neg_lambda, exp(-lambdas[li]));
+    if (!l->table)
+      continue;
+    ck_assert_uint_gt(l->n, lambdas[li]);
+    for (uint32_t k = 1; k < l->n; k++)
+      ck_assert_uint_ge(l->t[k], l->t[k - 1]);
+    /* the first threshold is P(0) = exp(-lambda) in units of 2^-32 */
+    ck_assert(fabs((double)l->t[0] - exp(-lambdas[li]) * 0x1p32) <= 1.0);
+  }
+  hebb_poisson_law z;
+  hebb_poisson_law_init(&z, 0.0, inversion);
+  ck_assert(z.table == inversion);
+  ck_assert_uint_eq(z.n, 0);
+  ck_assert_uint_eq(hebb_poisson_draw(1, 2, 3, 4, &z), 0);
+}
+END_TEST
+
+/* Chi-square of the counts of many neurons and steps against the Poisson probabilities, and
+ * their variance, for means drawn each way; and the correlation of the counts of the
+ * neighbours that share a block (ids 4q + w) must be none. */
+START_TEST(test_distribution) {
+  const double ls[] = {0.05, 0.4, 2.0, 8.0, 30.0};
+  enum { KMAX = 80 };
+  for (size_t li = 0; li < sizeof ls / sizeof ls[0]; li++) {
+    const double lambda = ls[li];
+    hebb_poisson_batch b;
+    uint64_t x = 7, hist[KMAX + 1] = {0}, n = 0;
+    double s = 0, s2 = 0, sxy = 0;
+    uint64_t npair = 0;
+    uint32_t cnt[HEBB_POISSON_BATCH];
+    for (uint64_t step = 0; step < 2000; step++) {
+      fill(&b, HEBB_POISSON_BATCH, hebb_stream(HEBB_STREAM_POISSON, 9), 1000, step, lambda, false,
+           &x);
+      hebb_poisson_counts(&b, 17, cnt);
+      for (size_t i = 0; i < b.n; i++) {
+        hist[cnt[i] < KMAX ? cnt[i] : KMAX]++;
+        s += cnt[i];
+        s2 += (double)cnt[i] * cnt[i];
+        n++;
+        /* ids 1000 + i, 4 | 1000: lanes 4q to 4q + 3 share a block; every pair of them */
+        for (size_t j = i + 1; j < (i | 3) + 1; j++) {
+          sxy += ((double)cnt[i] - lambda) * ((double)cnt[j] - lambda);
+          npair++;
+        }
+      }
+    }
+    double mean = s / (double)n, var = s2 / (double)n - mean * mean;
+    ck_assert_msg(fabs(mean - lambda) < 5 * sqrt(lambda / (double)n), "lambda %g: mean %g", lambda,
+                  mean);
+    /* the variance of a sample variance of a Poisson variable: (lambda + 2 lambda^2) / n */
+    ck_assert_msg(fabs(var - lambda) < 5 * sqrt((lambda + 2 * lambda * lambda) / (double)n),
+                  "lambda %g: variance %g", lambda, var);
+    double r = sxy / (double)npair / lambda;
+    ck_assert_msg(fabs(r) < 5 / sqrt((double)npair), "lambda %g: neighbours correlated, r = %g",
+                  lambda, r);
+    /* chi-square over the bins with at least 20 expected, the rest lumped at each end */
+    double chi2 = 0, p = exp(-lambda), lo_e = 0, lo_o = 0, hi_o = 0, cum = 0;
+    int dof = -1;
+    for (int k = 0; k < KMAX; k++) {
+      double e = p * (double)n;
+      if (e >= 20) {
+        if (lo_e > 0) {
+          chi2 += (lo_o - lo_e) * (lo_o - lo_e) / lo_e;
+          dof++;
+          lo_e = lo_o = 0;
+        }
+        chi2 += ((double)hist[k] - e) * ((double)hist[k] - e) / e;
+        dof++;
+        cum += p;
+      } else if (cum < 0.5) {
+        lo_e += e, lo_o += (double)hist[k], cum += p;
+      } else {
+        hi_o += (double)hist[k];
+      }
+      p *= lambda / (k + 1);
+    }
+    hi_o += (double)hist[KMAX];
+    double hi_e = (1 - cum) * (double)n;
+    if (hi_e >= 1) {
+      chi2 += (hi_o - hi_e) * (hi_o - hi_e) / hi_e;
+      dof++;
+    }
+    /* the 1 - 3e-7 quantile (z = 5) of chi-square, Wilson and Hilferty */
+    double c = 2.0 / (9.0 * dof), crit = dof * pow(1 - c + 5 * sqrt(c), 3);
+    ck_assert_msg(dof >= 1 && chi2 < crit, "lambda %g: chi-square %g on %d degrees, limit %g",
+                  lambda, chi2, dof, crit);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("poisson");
-  TCase *tc = tcase_create("core");
-  tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, test_each_lambda);
-  tcase_add_test(tc, test_sizes_mixed);
-  tcase_add_test(tc, test_scalar_completion);
-  tcase_add_test(tc, test_extremes);
-  tcase_add_test(tc, test_mean);
-  suite_add_tcase(s, tc);
+  const char *names[2] = {"knuth", "inversion"};
+  void (*setups[2])(void) = {use_knuth, use_inversion};
+  for (int k = 0; k < 2; k++) {
+    TCase *tc = tcase_create(names[k]);
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setups[k], NULL);
+    tcase_add_test(tc, test_each_lambda);
+    tcase_add_test(tc, test_sizes_mixed);
+    tcase_add_test(tc, test_scalar_completion);
+    tcase_add_test(tc, test_extremes);
+    tcase_add_test(tc, test_mean);
+    tcase_add_test(tc, test_strided_ids);
+    tcase_add_test(tc, test_law);
+    tcase_add_test(tc, test_distribution);
+    suite_add_tcase(s, tc);
+  }
   return run_suite(s);
 }
