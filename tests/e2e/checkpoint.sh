@@ -36,7 +36,7 @@ for model in "$WORK/coba_stdp.yaml" "$SRC/tests/data/ckpt/dopamine.yaml" \
     "$HEBB" run "$model" -o "$part" -d "$DUR" -t "$wt" -q --checkpoint-every "$T"
     ckpt=$(ls "$part"/checkpoints/step-*.ckpt | head -1)
     check "$name: a checkpoint was written at $wt thread(s)" test -f "$ckpt"
-    check "$name: hebb verify accepts it with its model" "$HEBB" verify "$ckpt" "$model" > /dev/null
+    check "$name: hebb verify accepts it with its model" quietly "$HEBB" verify "$ckpt" "$model"
     for rt in 1 2 3; do
       [ "$wt" = 2 ] && [ "$rt" != 1 ] && continue
       [ "$wt" = 1 ] && [ "$rt" = 1 ] && continue
@@ -70,7 +70,7 @@ else
   check "SIGTERM: no summary (the run is unfinished)" test ! -e "$WORK/sig/summary.json"
   ckpt=$(ls "$WORK"/sig/checkpoints/step-*.ckpt 2> /dev/null | tail -1)
   if [ -n "$ckpt" ]; then
-    check "SIGTERM: its checkpoint verifies" "$HEBB" verify "$ckpt" "$M" > /dev/null
+    check "SIGTERM: its checkpoint verifies" quietly "$HEBB" verify "$ckpt" "$M"
     if "$HEBB" run "$M" -o "$WORK/sig" -d 1s -t 2 -q --resume "$ckpt"; then
       dump "$WORK/sig" > "$WORK/sig.txt"
       "$HEBB" run "$M" -o "$WORK/sigref" -d 1s -t 2 -q
@@ -97,7 +97,7 @@ check "two signals: the run ends (exit $rc)" test $rc -ne 0
 # (a slow machine may be killed by the second signal before it wrote any: none to check)
 for c in "$WORK"/sig2/checkpoints/step-*.ckpt; do
   [ -e "$c" ] || continue
-  check "two signals: $(basename "$c") verifies" "$HEBB" verify "$c" "$M" > /dev/null
+  check "two signals: $(basename "$c") verifies" quietly "$HEBB" verify "$c" "$M"
 done
 
 # A failed checkpoint write: reported, the run goes on, the older checkpoint stays.
@@ -146,7 +146,7 @@ want=$((written < 2 ? written : 2))
 check "--checkpoint-wall: $written written, the $want newest remain ($n)" \
   test "$written" -ge 1 -a "$n" -eq "$want"
 for c in "$WORK"/wall/checkpoints/step-*.ckpt; do
-  check "--checkpoint-wall: $(basename "$c") verifies" "$HEBB" verify "$c" "$M2" > /dev/null
+  check "--checkpoint-wall: $(basename "$c") verifies" quietly "$HEBB" verify "$c" "$M2"
 done
 
 # Damage: refused with a message that names it, exit code 2, nothing run.

@@ -17,6 +17,9 @@ check() {
   shift
   if "$@"; then ok "$what"; else fail "$what"; fi
 }
+# quietly COMMAND...: the command with its standard output discarded (for check, whose own
+# ok/FAIL line a redirection after it would swallow)
+quietly() { "$@" > /dev/null; }
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
