@@ -142,6 +142,8 @@ typedef struct {
   uint32_t *spiked;
   direct *din;
   size_t ndin;
+  uint32_t *din_end; /* the runs of alike entries of din (deliver_direct): where each ends */
+  size_t ndrun;
   block *blocks;
   int nblocks;
   /* Synapses onto this partition's neurons, grouped by (source gid, projection, delay) and

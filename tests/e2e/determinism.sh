@@ -60,4 +60,37 @@ check "inversion: other spikes than Knuth's method" \
   bash -c "! cmp -s '$WORK/poisson_inversion-1.spikes' '$WORK/knuth.spikes'"
 check "inversion: a mean beyond the table is drawn by Knuth's method (fast: the same count)" \
   test "$(spikes_of "$WORK/poisson_inversion-1" fast)" = "$(spikes_of "$WORK/knuth" fast)"
+# A poisson_generator projected one_to_one is fused into its target (drawn and added at
+# delivery); through any other rule its spikes travel as events. Both must give the target
+# the same input: one generator drives a neuron each way (a power-of-two weight, so that a
+# count of k added at once equals k single spikes to the bit), and their membrane
+# potentials must agree at every step, in either precision and either way of drawing.
+for prec in single double; do
+  for draws in knuth inversion; do
+    cat > "$WORK/fused.yaml" <<EOF
+simulation: {dt: 0.1 ms, duration: 1 s, seed: 5}
+populations:
+  - name: fused
+    size: 1
+    model: iaf_psc_delta
+    params: &n {tau_m: 20 ms, E_L: 0 mV, V_reset: 0 mV, V_th: 1000 mV, precision: $prec}
+  - {name: synapse, size: 1, model: iaf_psc_delta, params: *n}
+stimuli:
+  - {name: drive, size: 1, model: poisson_generator, params: {rate: 4 kHz, draws: $draws}}
+projections:
+  - {source: drive, target: fused, rule: one_to_one, weight: 0.5 mV, delay: 1 ms}
+  - {source: drive, target: synapse, rule: all_to_all, weight: 0.5 mV, delay: 1 ms}
+record:
+  state:
+    - {population: fused, variables: [V_m], interval: 0.1 ms}
+    - {population: synapse, variables: [V_m], interval: 0.1 ms}
+EOF
+    "$HEBB" run "$WORK/fused.yaml" -o "$WORK/fused-$prec-$draws" -q
+    "$HEBB" state "$WORK/fused-$prec-$draws" > "$WORK/fused.state"
+    check "fused drive ($prec, $draws): the same V_m at all 10000 steps as through a synapse" \
+      awk -F'\t' '$1 == "fused" { a[$4] = $5 } $1 == "synapse" { b[$4] = $5 }
+        END { for (t in a) { n++; if (a[t] != b[t]) d++; if (a[t] + 0 > 0) nz++ }
+              exit !(n == 10000 && d == 0 && nz > 9000) }' "$WORK/fused.state"
+  done
+done
 finish
