@@ -156,7 +156,7 @@ static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, dou
 }
 
 /* The four words of the same blocks: word w of block t in the low half of W[w][t]. */
-static inline void philox_tile_words(const uint32_t *id, const ctr *c, uint64_t w[4][TILE]) {
+static inline void philox_tile_words(const uint32_t *id, const ctr *c, uint64_t *const w[4]) {
   vec x0[NV], x1[NV], x2[NV], x3[NV];
   philox_rounds(id, c, x0, x1, x2, x3);
   for (int v = 0; v < NV; v++) {
@@ -168,7 +168,7 @@ static inline void philox_tile_words(const uint32_t *id, const ctr *c, uint64_t 
 }
 #else
 _Static_assert(TILE == HEBB_PHILOX_LANES, "a tile is one hebb_philox_lanes call");
-static inline void philox_tile_words(const uint32_t *id, const ctr *c, uint64_t w[4][TILE]) {
+static inline void philox_tile_words(const uint32_t *id, const ctr *c, uint64_t *const w[4]) {
   uint32_t x[4][HEBB_PHILOX_LANES];
   for (int t = 0; t < TILE; t++) {
     x[0][t] = id[t];
@@ -184,7 +184,7 @@ static inline void philox_tile_words(const uint32_t *id, const ctr *c, uint64_t 
 
 static inline void philox_tile(const uint32_t *id, const ctr *c, double *ua, double *ub) {
   uint64_t w[4][TILE];
-  philox_tile_words(id, c, w);
+  philox_tile_words(id, c, (uint64_t *const[4]){w[0], w[1], w[2], w[3]});
   for (int t = 0; t < TILE; t++) {
     ua[t] = hebb_u53((uint32_t)w[0][t], (uint32_t)w[1][t]);
     ub[t] = hebb_u53((uint32_t)w[2][t], (uint32_t)w[3][t]);
@@ -210,34 +210,44 @@ static void round_block(lanes *restrict l, size_t n, const ctr *c, double enl) {
 }
 
 /* The counts of B by inversion of its law's table: the word of each sequence (the blocks of
- * its quads computed once each, a tile at a time), then the thresholds it reaches counted,
+ * the batch computed once each, a tile at a time), then the thresholds it reaches counted,
  * threshold by threshold across the batch, until one lies above every word. */
 static uint64_t counts_inverted(const hebb_poisson_batch *b, const ctr *c, uint32_t *cnt) {
   const size_t n = b->n;
+  const uint32_t *id = b->id;
   enum { CHUNK = 16 };
   uint32_t quad[HEBB_POISSON_BATCH], word[HEBB_POISSON_BATCH];
-  uint16_t slot[HEBB_POISSON_BATCH]; /* the lane's quad among QUAD */
+  uint16_t slot[HEBB_POISSON_BATCH]; /* the lane's block among QUAD */
   uint64_t w[4][HEBB_POISSON_BATCH];
-  /* the quads of the batch, each computed once: when they span no more quads than there are
-   * sequences (a population's neurons in order, or every P-th of them), the whole span;
-   * otherwise consecutive repeats once */
-  uint32_t qmin = UINT32_MAX, qmax = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t q = b->id[i] >> 2;
-    qmin = q < qmin ? q : qmin;
-    qmax = q > qmax ? q : qmax;
-  }
+  /* The blocks of the batch, each computed once. The usual batch is every d-th id from id[0]
+   * (a population's neurons on one of d partitions), d a power of two up to 64. Then within
+   * one window of 256 ids (a block's four ids lie in one, 64 apart) lane s + j, j counted
+   * from the window's first lane s, has the block of lane s + j mod 64 / d. */
+  const uint32_t d = n > 1 ? id[1] - id[0] : 1;
+  uint32_t off = 0; /* nonzero when some id is not id[0] + i d */
+  for (size_t i = 1; i < n; i++)
+    off |= id[i] ^ (id[0] + (uint32_t)i * d);
+  const bool ap = off == 0 && d != 0 && d <= 64 && (d & (d - 1)) == 0 &&
+                  (uint64_t)id[0] + (uint64_t)(n - 1) * d <= UINT32_MAX;
   size_t m = 0;
-  if ((size_t)(qmax - qmin) < n) {
-    m = qmax - qmin + 1;
-    for (size_t j = 0; j < m; j++)
-      quad[j] = qmin + (uint32_t)j;
-    for (size_t i = 0; i < n; i++)
-      slot[i] = (uint16_t)((b->id[i] >> 2) - qmin);
-  } else {
-    uint32_t prev = UINT32_MAX; /* no quad: quads are below 2^30 */
+  if (ap) {
+    const uint32_t L = 64 / d;
+    for (size_t s = 0; s < n;) {
+      const uint64_t next = ((uint64_t)(id[s] >> 8) + 1) << 8; /* the next window's first id */
+      size_t e = s + (size_t)((next - id[s] + d - 1) / d);
+      e = e < n ? e : n;
+      const size_t nb = e - s < L ? e - s : L;
+      for (size_t j = 0; j < nb; j++)
+        quad[m + j] = hebb_poisson_block(id[s + j]);
+      for (size_t i = s; i < e; i++)
+        slot[i] = (uint16_t)(m + ((i - s) & (L - 1)));
+      m += nb;
+      s = e;
+    }
+  } else {                      /* any other ids: consecutive repeats once */
+    uint32_t prev = UINT32_MAX; /* no block: block ids are below 2^30 */
     for (size_t i = 0; i < n; i++) {
-      uint32_t q = b->id[i] >> 2;
+      uint32_t q = hebb_poisson_block(id[i]);
       m += q != prev;
       quad[m - 1] = q;
       slot[i] = (uint16_t)(m - 1);
@@ -246,14 +256,11 @@ static uint64_t counts_inverted(const hebb_poisson_batch *b, const ctr *c, uint3
   }
   for (size_t i = m; i % TILE; i++)
     quad[i] = 0; /* the tile's spare lanes: drawn and ignored */
-  for (size_t i0 = 0; i0 < m; i0 += TILE) {
-    uint64_t t[4][TILE];
-    philox_tile_words(quad + i0, c, t);
-    for (int k = 0; k < 4; k++)
-      memcpy(w[k] + i0, t[k], sizeof t[k]);
-  }
+  for (size_t i0 = 0; i0 < m; i0 += TILE)
+    philox_tile_words(quad + i0, c,
+                      (uint64_t *const[4]){w[0] + i0, w[1] + i0, w[2] + i0, w[3] + i0});
   for (size_t i = 0; i < n; i++)
-    word[i] = (uint32_t)w[b->id[i] & 3][slot[i]];
+    word[i] = (uint32_t)w[hebb_poisson_word(id[i])][slot[i]];
   for (size_t i = n; i % CHUNK; i++)
     word[i] = 0;
   /* CHUNK lanes at a time, their counts in registers, up to the first threshold above all

@@ -4,16 +4,18 @@
  * ways (hebb_poisson_law_init):
  *  - by inversion, where asked for (a poisson_generator's `draws: inversion`) and the table
  *    of the distribution function fits in HEBB_POISSON_TABLE entries (means up to about
- *    25): the count is the number of thresholds
- *    ceil(P(count <= k) * 2^32) that one 32-bit word reaches. The word is word ID mod 4 of
- *    the first Philox4x32-10 block of sequence (stream, ID / 4, INDEX) of hebb_rng, so one
- *    block serves four neurons (probabilities resolved to 2^-32);
+ *    25): the count is the number of thresholds ceil(P(count <= k) * 2^32) that one 32-bit
+ *    word reaches (probabilities resolved to 2^-32). The word is word hebb_poisson_word(ID)
+ *    of the first Philox4x32-10 block of sequence (stream, hebb_poisson_block(ID), INDEX) of
+ *    hebb_rng: one block serves the four neurons whose ids differ only in bits 6 and 7, so
+ *    that a partition, whose neurons' ids agree modulo the number of partitions, uses all
+ *    four words when that number is a power of two up to 64;
  *  - by Knuth's product of uniforms otherwise (the default, the streams of hebb 0.1), from
  *    sequence (stream, ID, INDEX), each uniform two 32-bit words (about lambda + 1 of them).
  * hebb_poisson_draw draws one count; a batch draws the same counts for up to
  * HEBB_POISSON_BATCH sequences that differ only in their id (the neurons of a Poisson
  * population in one step), bit for bit. It computes the Philox blocks in vectorised loops:
- * for inversion, one block per four neighbouring ids; for Knuth's method, one block (two
+ * for inversion, each block the batch needs once; for Knuth's method, one block (two
  * uniforms) for every sequence still drawing, with the same double products in the same
  * order, keeping the sequences that need more, and finishing the few left after
  * HEBB_POISSON_ROUNDS blocks (or when too few are left to fill the vectors) one by one with
@@ -45,15 +47,24 @@ typedef struct {
  * for it and the table fits, by Knuth's method otherwise. */
 void hebb_poisson_law_init(hebb_poisson_law *law, double lambda, bool inversion);
 
+/* Drawing by inversion, neuron ID's block (the id word of its counter) and its word in it: id
+ * bits 0-5 and 8-31 name the block, bits 6-7 the word. */
+static inline uint32_t hebb_poisson_block(uint32_t id) {
+  return (id & 63u) | (id >> 8 << 6);
+}
+static inline uint32_t hebb_poisson_word(uint32_t id) {
+  return id >> 6 & 3u;
+}
+
 /* One count: of sequence (STREAM, ID, INDEX) under SEED (see above). */
 static inline uint32_t hebb_poisson_draw(uint64_t seed, uint32_t stream, uint32_t id,
                                          uint64_t index, const hebb_poisson_law *law) {
   hebb_rng r;
   uint32_t k = 0;
   if (law->table) {
-    hebb_rng_init(&r, seed, stream, id >> 2, index);
+    hebb_rng_init(&r, seed, stream, hebb_poisson_block(id), index);
     uint32_t w = 0;
-    for (uint32_t j = 0; j <= (id & 3); j++)
+    for (uint32_t j = 0; j <= hebb_poisson_word(id); j++)
       w = hebb_rng_u32(&r);
     for (uint32_t j = 0; j < law->n; j++)
       k += w >= law->t[j];

@@ -168,12 +168,14 @@ START_TEST(test_mean) {
 END_TEST
 
 /* The ids of one partition of P round-robin partitions, as update() and deliver_direct make
- * them: every P-th id, so that a block's four ids are split between partitions. */
+ * them: every P-th id (by inversion, batches whose P is a power of two up to 64 take their
+ * blocks window by window, the others through the general path). */
 START_TEST(test_strided_ids) {
   hebb_poisson_batch b;
   uint64_t x = 6;
-  for (uint32_t P = 1; P <= 5; P++)
-    for (uint32_t part = 0; part < P; part++)
+  static const uint32_t parts[] = {1, 2, 3, 4, 5, 8, 64, 128};
+  for (size_t pi = 0; pi < sizeof parts / sizeof parts[0]; pi++)
+    for (uint32_t P = parts[pi], part = 0; part < P; part++)
       for (size_t li = 0; li < NLAMBDA; li++) {
         fill(&b, 1 + mix(&x) % HEBB_POISSON_BATCH, hebb_stream(HEBB_STREAM_POISSON, 2), 0,
              any_index(&x), lambdas[li], false, &x);
@@ -223,7 +225,7 @@ START_TEST(test_distribution) {
     uint64_t npair = 0;
     uint32_t cnt[HEBB_POISSON_BATCH];
     for (uint64_t step = 0; step < 2000; step++) {
-      fill(&b, HEBB_POISSON_BATCH, hebb_stream(HEBB_STREAM_POISSON, 9), 1000, step, lambda, false,
+      fill(&b, HEBB_POISSON_BATCH, hebb_stream(HEBB_STREAM_POISSON, 9), 1024, step, lambda, false,
            &x);
       hebb_poisson_counts(&b, 17, cnt);
       for (size_t i = 0; i < b.n; i++) {
@@ -231,8 +233,9 @@ START_TEST(test_distribution) {
         s += cnt[i];
         s2 += (double)cnt[i] * cnt[i];
         n++;
-        /* ids 1000 + i, 4 | 1000: lanes 4q to 4q + 3 share a block; every pair of them */
-        for (size_t j = i + 1; j < (i | 3) + 1; j++) {
+        /* ids 1024 + i, one window of 256: lanes i, i + 64, i + 128, i + 192 share a block
+         * (by inversion); every pair of them */
+        for (size_t j = i + 64; j < HEBB_POISSON_BATCH; j += 64) {
           sxy += ((double)cnt[i] - lambda) * ((double)cnt[j] - lambda);
           npair++;
         }
