@@ -346,15 +346,7 @@ uint64_t hebb_poisson_counts_ex(const hebb_poisson_batch *b, uint64_t seed, uint
   for (size_t i = 0; i < n; i++) {
     hebb_rng g;
     hebb_rng_init_at(&g, seed, b->stream, l.id[i], b->index, (uint32_t)r);
-    double p = l.p[i];
-    uint32_t k = l.kl[i] >> 8;
-    for (;;) {
-      p *= hebb_rng_uniform(&g);
-      if (!(p > enl))
-        break;
-      k++;
-    }
-    cnt[l.kl[i] & 0xff] = k;
+    cnt[l.kl[i] & 0xff] = hebb_poisson_knuth(&g, l.p[i], l.kl[i] >> 8, enl);
   }
   uint64_t sum = 0;
   for (size_t i = 0; i < b->n; i++)

@@ -56,6 +56,18 @@ static inline uint32_t hebb_poisson_word(uint32_t id) {
   return id >> 6 & 3u;
 }
 
+/* Knuth's method from where a count stands: the running product P and count K so far, the
+ * next uniform from R; returns the count. */
+static inline uint32_t hebb_poisson_knuth(hebb_rng *r, double p, uint32_t k,
+                                          double exp_neg_lambda) {
+  for (;;) {
+    p *= hebb_rng_uniform(r);
+    if (!(p > exp_neg_lambda))
+      return k;
+    k++;
+  }
+}
+
 /* One count: of sequence (STREAM, ID, INDEX) under SEED (see above). */
 static inline uint32_t hebb_poisson_draw(uint64_t seed, uint32_t stream, uint32_t id,
                                          uint64_t index, const hebb_poisson_law *law) {
@@ -71,12 +83,7 @@ static inline uint32_t hebb_poisson_draw(uint64_t seed, uint32_t stream, uint32_
     return k;
   }
   hebb_rng_init(&r, seed, stream, id, index);
-  double u = hebb_rng_uniform(&r);
-  while (u > law->exp_neg_lambda) {
-    k++;
-    u *= hebb_rng_uniform(&r);
-  }
-  return k;
+  return hebb_poisson_knuth(&r, 1.0, 0, law->exp_neg_lambda); /* 1 * u is u */
 }
 
 #define HEBB_POISSON_BATCH 256

@@ -877,10 +877,11 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   const uint32_t N = (uint32_t)m->total_neurons;
   const int np = m->nprojs;
   int rc = 0;
-  /* generators' direct and dc projections become other structures */
+  /* projections of synapses; generators' direct and dc projections become other structures */
+#define SYN_PROJ(p)                                                                                \
+  (!s->proj_direct[p] && m->pops[m->projs[p].spec.source].desc->kind != HEBB_NM_DC_GENERATOR)
   for (int p = 0; p < np && !rc; p++) {
-    bool dc = m->pops[m->projs[p].spec.source].desc->kind == HEBB_NM_DC_GENERATOR;
-    if (!s->proj_direct[p] && !dc)
+    if (SYN_PROJ(p))
       continue;
     synbuf tmp = {0};
     genctx g = {.mode = GEN_RECORDS, .out = &tmp};
@@ -913,8 +914,6 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
     rc = HEBB_ENOMEM;
     goto done;
   }
-#define SYN_PROJ(p)                                                                                \
-  (!s->proj_direct[p] && m->pops[m->projs[p].spec.source].desc->kind != HEBB_NM_DC_GENERATOR)
 
   /* 1. counts */
   uint64_t nsyn = 0, max_proj = 0;
@@ -1528,6 +1527,7 @@ static void deliver_direct(hebb_sim *s, partition *pt, uint64_t n) {
   }
   pt->syn_events += events;
 }
+
 /* The events EV[0..ne) of a step onto their synapses, whose targets are T16 or T32 (one of
  * them NULL) and whose weights are W, or when W is NULL their projection's (share_weights):
  * inlined into one loop per width and weight storage, with no test per synapse. */

@@ -23,7 +23,10 @@ for model in examples/coba.yaml examples/cuba.yaml tests/data/poisson_delays.yam
       check "$name: 1 thread produced spikes ($n)" test "$n" -gt 300
     else
       check "$name: spikes at $t threads identical to 1 thread" cmp -s "$ref.spikes" "$out.spikes"
-      check "$name: state at $t threads identical to 1 thread" cmp -s "$ref.state" "$out.state"
+      # only models that record state have any to compare (two empty files prove nothing)
+      if [ -s "$ref.state" ]; then
+        check "$name: state at $t threads identical to 1 thread" cmp -s "$ref.state" "$out.state"
+      fi
     fi
   done
 done
