@@ -158,9 +158,9 @@ void hebb__fb_publish(hebb_sim *s, partition *pt, uint64_t e) {
              sh->nhid * sizeof *W);
     for (uint32_t k = 0; k < sh->nhid; k++)
       for (uint32_t g = pt->src_groups[hg0 + k]; g < pt->src_groups[hg0 + k + 1]; g++) {
-        if (pt->grp_proj[g] != sh->fwd)
+        if (pt->grp[g].proj != sh->fwd)
           continue;
-        for (uint32_t x = pt->grp_start[g]; x < pt->grp_start[g + 1]; x++) {
+        for (uint32_t x = pt->grp[g].start; x < pt->grp[g + 1].start; x++) {
           uint32_t i = (ob->l0 + syn_target(pt, x)) * P + (uint32_t)pt->id - og0;
           W[(size_t)i * sh->nhid + k] += (double)syn_weight(pt, g, x);
         }

@@ -51,20 +51,19 @@ static int alloc_traces(hebb_trace_set *t, uint32_t owners) {
  * largest shift (so that every group is one chunk) for which the chunks are numbered within
  * the 32 - shift bits left; their number in *NCHUNKS. Shift 0 (a chunk per synapse) always
  * fits: a partition has fewer than 2^32 synapses. */
-static uint32_t rev_shift(uint32_t ngroups, const uint16_t *grp_proj, const uint32_t *grp_start,
-                          int proj, uint32_t *nchunks) {
+static uint32_t rev_shift(uint32_t ngroups, const hebb_group *grp, int proj, uint32_t *nchunks) {
   uint32_t largest = 0;
   for (uint32_t g = 0; g < ngroups; g++)
-    if (grp_proj[g] == proj && grp_start[g + 1] - grp_start[g] > largest)
-      largest = grp_start[g + 1] - grp_start[g];
+    if (grp[g].proj == proj && grp[g + 1].start - grp[g].start > largest)
+      largest = grp[g + 1].start - grp[g].start;
   uint32_t shift = 0;
   while (shift < 31 && (UINT64_C(1) << shift) < largest)
     shift++;
   for (;; shift--) {
     uint64_t n = 0;
     for (uint32_t g = 0; g < ngroups; g++)
-      if (grp_proj[g] == proj)
-        n += ((uint64_t)(grp_start[g + 1] - grp_start[g]) + (UINT64_C(1) << shift) - 1) >> shift;
+      if (grp[g].proj == proj)
+        n += ((uint64_t)(grp[g + 1].start - grp[g].start) + (UINT64_C(1) << shift) - 1) >> shift;
     if (n <= UINT64_C(1) << (32 - shift) || shift == 0) {
       *nchunks = (uint32_t)n;
       return shift;
@@ -73,9 +72,9 @@ static uint32_t rev_shift(uint32_t ngroups, const uint16_t *grp_proj, const uint
 }
 
 int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t nneurons,
-                      uint32_t ngroups, const uint16_t *grp_proj, const uint32_t *grp_start,
-                      const uint16_t *tgt16, const uint32_t *tgt32, const float *syn_w,
-                      uint64_t nsyn, uint32_t *grp_gp, char *err, size_t errlen) {
+                      uint32_t ngroups, const hebb_group *grp, const uint16_t *tgt16,
+                      const uint32_t *tgt32, const float *syn_w, uint64_t nsyn, uint32_t *grp_gp,
+                      char *err, size_t errlen) {
   memset(pl, 0, sizeof *pl);
   const hebb_proj *pj = &m->projs[proj];
   const hebb_rule *r = pj->rule;
@@ -141,16 +140,16 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
     return HEBB_ENOMEM;
   uint64_t nplastic = 0;
   for (uint32_t g = 0; g < ngroups; g++) {
-    if (grp_proj[g] != proj)
+    if (grp[g].proj != proj)
       continue;
     grp_gp[g] = pl->ngroups++;
-    for (uint32_t k = grp_start[g]; k < grp_start[g + 1]; k++)
+    for (uint32_t k = grp[g].start; k < grp[g + 1].start; k++)
       pl->rev_start[(tgt16 ? tgt16[k] : tgt32[k]) + 1]++;
-    nplastic += grp_start[g + 1] - grp_start[g];
+    nplastic += grp[g + 1].start - grp[g].start;
   }
   for (uint32_t i = 0; i < nneurons; i++)
     pl->rev_start[i + 1] += pl->rev_start[i];
-  pl->rev_shift = rev_shift(ngroups, grp_proj, grp_start, proj, &pl->nchunks);
+  pl->rev_shift = rev_shift(ngroups, grp, proj, &pl->nchunks);
   pl->rev = hebb_big_alloc((nplastic ? nplastic : 1) * sizeof(uint32_t));
   pl->chunk_first = malloc((pl->nchunks ? pl->nchunks : 1) * sizeof(uint32_t));
   if (pl->nchunks != pl->ngroups) /* groups cut into chunks */
@@ -165,10 +164,10 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
   const uint32_t len = UINT32_C(1) << pl->rev_shift;
   uint32_t c = 0;
   for (uint32_t g = 0; g < ngroups; g++) {
-    if (grp_proj[g] != proj)
+    if (grp[g].proj != proj)
       continue;
-    for (uint32_t k = grp_start[g]; k < grp_start[g + 1]; k++) {
-      uint32_t off = (k - grp_start[g]) & (len - 1);
+    for (uint32_t k = grp[g].start; k < grp[g + 1].start; k++) {
+      uint32_t off = (k - grp[g].start) & (len - 1);
       if (off == 0) {
         pl->chunk_first[c] = k;
         if (pl->chunk_group)
@@ -206,8 +205,8 @@ int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t 
       return HEBB_ENOMEM;
     if (r->syn_init)
       for (uint32_t g = 0; g < ngroups; g++)
-        if (grp_proj[g] == proj)
-          for (uint32_t k = grp_start[g]; k < grp_start[g + 1]; k++)
+        if (grp[g].proj == proj)
+          for (uint32_t k = grp[g].start; k < grp[g + 1].start; k++)
             pl->syn[s][k] = r->syn_init(pj->rule_params, pj->rule_opts, s, syn_w[k]);
   }
   return 0;

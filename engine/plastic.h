@@ -59,15 +59,24 @@ typedef struct {
   uint64_t *critic_buf; /* the watched spikes of an epoch (2 x epoch steps), set up by sim.c */
 } hebb_plastic;
 
+/* A group of synapses on a partition: those of one source, projection and delay, at
+ * [start, the next group's start) of the partition's synapse arrays. One record of 8 bytes,
+ * so that the delivery of a group finds all three in one cache line. */
+typedef struct {
+  uint32_t start;
+  uint16_t delay; /* in steps */
+  uint16_t proj;
+} hebb_group;
+
 /* Sets up projection PROJ's plastic state on a partition whose synapses are grouped as
- * described (grp_proj[g], grp_start[g..g+1], the block-local targets in TGT16 or TGT32, the
+ * described (grp[g].proj, grp[g .. g + 1].start, the block-local targets in TGT16 or TGT32, the
  * other NULL, and syn_w of nsyn synapses), with NNEURONS neurons in the target block. Writes
  * the plastic group index of each group of this projection into grp_gp[g]. 0 or
  * HEBB_ENOMEM / HEBB_EINVAL (message in err). */
 int hebb_plastic_init(hebb_plastic *pl, const hebb_model *m, int proj, uint32_t nneurons,
-                      uint32_t ngroups, const uint16_t *grp_proj, const uint32_t *grp_start,
-                      const uint16_t *tgt16, const uint32_t *tgt32, const float *syn_w,
-                      uint64_t nsyn, uint32_t *grp_gp, char *err, size_t errlen);
+                      uint32_t ngroups, const hebb_group *grp, const uint16_t *tgt16,
+                      const uint32_t *tgt32, const float *syn_w, uint64_t nsyn, uint32_t *grp_gp,
+                      char *err, size_t errlen);
 void hebb_plastic_free(hebb_plastic *pl);
 
 /* A presynaptic spike of group GP (synapses [a, b), targets in TGT16 or TGT32) reaches its

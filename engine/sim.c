@@ -958,7 +958,7 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   }
   if (rc)
     goto done;
-  if (nsyn > UINT32_MAX) { /* grp_start indexes synapses in 32 bits */
+  if (nsyn > UINT32_MAX) { /* hebb_group.start indexes synapses in 32 bits */
     snprintf(pt->msg, sizeof pt->msg, "partition %d: %llu synapses, more than 2^32 - 1", pt->id,
              (unsigned long long)nsyn);
     rc = HEBB_ERANGE;
@@ -1057,10 +1057,8 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
   memcpy(pt->src_groups, gcur, ((size_t)N + 1) * sizeof(uint32_t));
   const uint32_t ng = gcur[N];
   pt->ngroups = ng;
-  pt->grp_start = malloc(((size_t)ng + 1) * sizeof(uint32_t));
-  pt->grp_delay = malloc((ng ? ng : 1) * sizeof(uint16_t));
-  pt->grp_proj = malloc((ng ? ng : 1) * sizeof(uint16_t));
-  if (!pt->grp_start || !pt->grp_delay || !pt->grp_proj) {
+  pt->grp = hebb_big_alloc(((size_t)ng + 1) * sizeof(hebb_group));
+  if (!pt->grp) {
     rc = HEBB_ENOMEM;
     goto done;
   }
@@ -1072,14 +1070,14 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
     for (uint32_t j = 0; j < src->size; j++)
       for (uint32_t r = 0; r < cnt[p][j]; r++, q++) {
         uint32_t k = gcur[src->gid0 + j]++;
-        pt->grp_start[k] = gt_start[q];
-        pt->grp_delay[k] = gt_delay[q];
-        pt->grp_proj[k] = (uint16_t)p;
+        pt->grp[k].start = gt_start[q];
+        pt->grp[k].delay = gt_delay[q];
+        pt->grp[k].proj = (uint16_t)p;
         if (gt_delay[q] > *max_delay)
           *max_delay = gt_delay[q];
       }
   }
-  pt->grp_start[ng] = (uint32_t)nsyn;
+  pt->grp[ng].start = (uint32_t)nsyn;
 #undef SYN_PROJ
   for (int p = 0; p < np; p++) {
     const hebb_proj *pj = &m->projs[p];
@@ -1121,10 +1119,10 @@ static int share_weights(hebb_sim *s, partition *pt) {
     return HEBB_ENOMEM;
   bool same = true;
   for (uint32_t g = 0; g < pt->ngroups && same; g++) {
-    sink *d = &pt->proj_sink[pt->grp_proj[g]];
-    for (uint32_t k = pt->grp_start[g]; k < pt->grp_start[g + 1] && same; k++) {
-      if (!seen[pt->grp_proj[g]]) {
-        seen[pt->grp_proj[g]] = true;
+    sink *d = &pt->proj_sink[pt->grp[g].proj];
+    for (uint32_t k = pt->grp[g].start; k < pt->grp[g + 1].start && same; k++) {
+      if (!seen[pt->grp[g].proj]) {
+        seen[pt->grp[g].proj] = true;
         d->w = pt->syn_w[k];
       }
       same = memcmp(&d->w, &pt->syn_w[k], sizeof(float)) == 0;
@@ -1184,7 +1182,7 @@ static int build_plasticity(hebb_sim *s, partition *pt) {
   if (!pt->blk_plastic || !pt->pl || !pt->post_idx || !pt->post_blk)
     return HEBB_ENOMEM;
   if (n) {
-    pt->grp_gp = malloc((pt->ngroups ? pt->ngroups : 1) * sizeof(uint32_t));
+    pt->grp_gp = hebb_big_alloc((pt->ngroups ? pt->ngroups : 1) * sizeof(uint32_t));
     if (!pt->grp_gp)
       return HEBB_ENOMEM;
     for (uint32_t g = 0; g < pt->ngroups; g++)
@@ -1195,9 +1193,9 @@ static int build_plasticity(hebb_sim *s, partition *pt) {
       continue;
     int blk = m->projs[p].spec.target;
     char err[160];
-    int rc = hebb_plastic_init(&pt->pl[pt->npl], m, p, pt->blocks[blk].n, pt->ngroups, pt->grp_proj,
-                               pt->grp_start, pt->syn_tgt16, pt->syn_tgt32, pt->syn_w, pt->nsyn,
-                               pt->grp_gp, err, sizeof err);
+    int rc = hebb_plastic_init(&pt->pl[pt->npl], m, p, pt->blocks[blk].n, pt->ngroups, pt->grp,
+                               pt->syn_tgt16, pt->syn_tgt32, pt->syn_w, pt->nsyn, pt->grp_gp, err,
+                               sizeof err);
     pt->npl++; /* counted even on failure, so that free_partition frees what was made */
     if (rc) {
       if (rc != HEBB_ENOMEM)
@@ -1283,9 +1281,7 @@ static void free_partition(partition *pt) {
   hebb__fb_free(pt);
   free(pt->blocks);
   free(pt->src_groups);
-  free(pt->grp_start);
-  free(pt->grp_delay);
-  free(pt->grp_proj);
+  free(pt->grp);
   free(pt->grp_gp);
   free(pt->proj_sink);
   for (int i = 0; i < pt->npl; i++)
@@ -1536,24 +1532,30 @@ deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *res
                const uint32_t *restrict t32, const float *restrict w) {
   uint64_t events = 0;
   /* The groups due in a step are scattered over arrays far larger than the caches (B5: 25
-   * million groups, 1.8 GB of synapses), so each would wait for memory twice: for its
-   * table entry, then for its synapses. Fetch the table entries PF_FAR events ahead and
-   * the synapses PF_NEAR ahead, so that the misses overlap. */
+   * million groups, 1.8 GB of synapses), so each waits for memory: for its record, then
+   * for its targets and weights. Fetch the records PF_FAR events ahead and the synapses
+   * PF_NEAR ahead, so that the misses overlap. Each distinct 4 KiB page a group touches
+   * costs about as much as a random access (measured on a virtual machine whose host
+   * backs the guest's huge pages with small ones): hence one record per group, not three
+   * arrays. */
   enum { PF_FAR = 48, PF_NEAR = 16 };
   for (size_t e = 0; e < ne; e++) {
-    if (e + PF_FAR < ne) {
-      __builtin_prefetch(&pt->grp_start[ev[e + PF_FAR]]);
-      __builtin_prefetch(&pt->grp_proj[ev[e + PF_FAR]]);
-    }
+    if (e + PF_FAR < ne)
+      __builtin_prefetch(&pt->grp[ev[e + PF_FAR]]);
     if (e + PF_NEAR < ne) {
-      uint32_t a = pt->grp_start[ev[e + PF_NEAR]];
+      /* the first and the last line of each array: a small group often straddles two */
+      const hebb_group *gs = &pt->grp[ev[e + PF_NEAR]];
+      uint32_t a = gs[0].start, z = gs[1].start - (gs[1].start > a);
       __builtin_prefetch(t16 ? (const void *)&t16[a] : (const void *)&t32[a]);
-      if (w)
+      __builtin_prefetch(t16 ? (const void *)&t16[z] : (const void *)&t32[z]);
+      if (w) {
         __builtin_prefetch(&w[a]);
+        __builtin_prefetch(&w[z]);
+      }
     }
     uint32_t g = ev[e];
-    const sink *d = &pt->proj_sink[pt->grp_proj[g]];
-    uint32_t a = pt->grp_start[g], b = pt->grp_start[g + 1];
+    const sink *d = &pt->proj_sink[pt->grp[g].proj];
+    uint32_t a = pt->grp[g].start, b = pt->grp[g + 1].start;
     if (d->single) {
       float *restrict f = d->acc;
       const float c = d->w;
@@ -1592,7 +1594,7 @@ deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *res
   pt->syn_events += events;
 }
 
-static void deliver(partition *pt, uint64_t n) {
+__attribute__((noinline)) static void deliver(partition *pt, uint64_t n) {
   size_t ne;
   const uint32_t *ev = hebb_queue_due(&pt->q, n, &ne);
   if (pt->syn_tgt16 && pt->syn_w)
@@ -1749,7 +1751,7 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
       uint32_t gid = ob->v[i].gid;
       uint32_t a = pt->src_groups[gid], b = pt->src_groups[gid + 1];
       for (uint32_t g = a; g < b; g++)
-        if (hebb_queue_push(&pt->q, ob->v[i].step + pt->grp_delay[g], g))
+        if (hebb_queue_push(&pt->q, ob->v[i].step + pt->grp[g].delay, g))
           part_fail(pt, HEBB_ENOMEM, "event queue");
     }
   }
@@ -1843,9 +1845,9 @@ static void plasticity(hebb_sim *s, partition *pt, uint64_t n) {
   }
   for (size_t e = 0; e < pt->narrivals; e++) {
     uint32_t g = pt->arrivals[e];
-    hebb_plastic *pl = &pt->pl[pt->proj_sink[pt->grp_proj[g]].pl];
+    hebb_plastic *pl = &pt->pl[pt->proj_sink[pt->grp[g].proj].pl];
     if (pl->hooks)
-      hebb_plastic_pre(pl, n, pt->grp_gp[g], pt->grp_start[g], pt->grp_start[g + 1], pt->syn_tgt16,
+      hebb_plastic_pre(pl, n, pt->grp_gp[g], pt->grp[g].start, pt->grp[g + 1].start, pt->syn_tgt16,
                        pt->syn_tgt32, pt->syn_w);
   }
   for (size_t e = 0; e < pt->npost; e++)
@@ -1854,7 +1856,7 @@ static void plasticity(hebb_sim *s, partition *pt, uint64_t n) {
         hebb_plastic_post(&pt->pl[k], n, pt->post_idx[e], pt->syn_w);
   for (size_t e = 0; e < pt->narrivals; e++) {
     uint32_t g = pt->arrivals[e];
-    hebb_plastic_count_pre(&pt->pl[pt->proj_sink[pt->grp_proj[g]].pl], n, pt->grp_gp[g]);
+    hebb_plastic_count_pre(&pt->pl[pt->proj_sink[pt->grp[g].proj].pl], n, pt->grp_gp[g]);
   }
   for (size_t e = 0; e < pt->npost; e++)
     for (int k = 0; k < pt->npl; k++)
@@ -1885,12 +1887,12 @@ static void record_weights(hebb_sim *s, partition *pt, uint64_t n) {
   for (uint32_t g = 0; g < pt->ngroups; g++) {
     while (pt->src_groups[gid + 1] <= g)
       gid++;
-    const hebb_proj *pj = &m->projs[pt->grp_proj[g]];
+    const hebb_proj *pj = &m->projs[pt->grp[g].proj];
     if (!pj->weights_every || (n + 1) % pj->weights_every)
       continue;
     const block *b = &pt->blocks[pj->spec.target];
     uint32_t src = gid - m->pops[pj->spec.source].gid0;
-    for (uint32_t k = pt->grp_start[g]; k < pt->grp_start[g + 1]; k++) {
+    for (uint32_t k = pt->grp[g].start; k < pt->grp[g + 1].start; k++) {
       wsnapbuf *w = &pt->weights;
       if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 4096;
@@ -1903,7 +1905,7 @@ static void record_weights(hebb_sim *s, partition *pt, uint64_t n) {
         w->cap = cap;
       }
       uint32_t tgt = (b->l0 + syn_target(pt, k)) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
-      wsnap e = {{n + 1, pt->grp_proj[g], src, tgt, syn_weight(pt, g, k)}, k};
+      wsnap e = {{n + 1, pt->grp[g].proj, src, tgt, syn_weight(pt, g, k)}, k};
       w->v[w->n++] = e;
     }
   }
@@ -2211,8 +2213,8 @@ int hebb_sim_memory(const hebb_sim *s, hebb_memory *mem) {
     mem->targets += pt->nsyn * (pt->syn_tgt16 ? sizeof(uint16_t) : sizeof(uint32_t));
     mem->weights += pt->syn_w ? pt->nsyn * sizeof(float) : 0;
     mem->delays += ng * sizeof(uint16_t);
-    /* source -> groups, group starts and projections, plastic group indexes */
-    mem->indices += (N + 1) * sizeof(uint32_t) + (ng + 1) * sizeof(uint32_t) +
+    /* source -> groups, the group records but their delays, plastic group indexes */
+    mem->indices += (N + 1) * sizeof(uint32_t) + (ng + 1) * sizeof(hebb_group) -
                     ng * sizeof(uint16_t) + (pt->grp_gp ? ng * sizeof(uint32_t) : 0);
     for (int k = 0; k < pt->npl; k++)
       mem->rule_state += hebb_plastic_bytes(&pt->pl[k], pt->nsyn);
@@ -2305,8 +2307,8 @@ int hebb_sim_synapses(const hebb_sim *s, int proj, hebb_synapse **syn, size_t *n
   for (int p = 0; p < s->P; p++) {
     const partition *pt = &s->parts[p];
     for (uint32_t g = 0; g < pt->ngroups; g++)
-      if (pt->grp_proj[g] == proj)
-        total += pt->grp_start[g + 1] - pt->grp_start[g];
+      if (pt->grp[g].proj == proj)
+        total += pt->grp[g + 1].start - pt->grp[g].start;
   }
   wsnap *all = malloc((total ? total : 1) * sizeof *all);
   if (!all)
@@ -2319,9 +2321,9 @@ int hebb_sim_synapses(const hebb_sim *s, int proj, hebb_synapse **syn, size_t *n
     for (uint32_t g = 0; g < pt->ngroups; g++) {
       while (pt->src_groups[gid + 1] <= g)
         gid++;
-      if (pt->grp_proj[g] != proj)
+      if (pt->grp[g].proj != proj)
         continue;
-      for (uint32_t q = pt->grp_start[g]; q < pt->grp_start[g + 1]; q++) {
+      for (uint32_t q = pt->grp[g].start; q < pt->grp[g + 1].start; q++) {
         uint32_t tgt =
             (b->l0 + syn_target(pt, q)) * (uint32_t)s->P + (uint32_t)pt->id - b->mp->gid0;
         wsnap e = {{s->step, (uint32_t)proj, gid - m->pops[pj->spec.source].gid0, tgt,

@@ -152,9 +152,7 @@ typedef struct {
    * (proj_sink) and its source from src_groups (group_source). */
   uint32_t *src_groups; /* [total neurons + 1]: groups of each source gid */
   uint32_t ngroups;
-  uint32_t *grp_start; /* [ngroups + 1] into syn_* */
-  uint16_t *grp_delay;
-  uint16_t *grp_proj;
+  hebb_group *grp;  /* [ngroups + 1]; grp[ngroups].start = nsyn */
   uint32_t *grp_gp; /* index among its plastic projection's groups, UINT32_MAX: static; NULL
                        when no projection onto this partition is plastic */
   sink *proj_sink;  /* [projections] */
@@ -228,7 +226,7 @@ static inline uint32_t syn_target(const partition *pt, uint64_t k) {
 /* The weight of synapse K of group G of PT, stored per synapse or shared by its projection;
  * for the paths that are not hot (the delivery has a loop for each). */
 static inline float syn_weight(const partition *pt, uint32_t g, uint64_t k) {
-  return pt->syn_w ? pt->syn_w[k] : pt->proj_sink[pt->grp_proj[g]].w;
+  return pt->syn_w ? pt->syn_w[k] : pt->proj_sink[pt->grp[g].proj].w;
 }
 
 /* Checkpoint sections of the engine's state (sim_state.c; io/ckpt.h is the container).

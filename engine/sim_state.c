@@ -194,7 +194,7 @@ static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
           v = nv;
         }
         uint32_t g = b->ev[e];
-        v[n++] = (flight){t - pt->grp_delay[g], group_source(pt, (uint32_t)s->m->total_neurons, g)};
+        v[n++] = (flight){t - pt->grp[g].delay, group_source(pt, (uint32_t)s->m->total_neurons, g)};
       }
     }
   }
@@ -218,7 +218,7 @@ static int requeue(hebb_sim *s, const flight *v, uint64_t n) {
     for (uint64_t i = 0; i < n; i++) {
       uint32_t a = pt->src_groups[v[i].gid], b = pt->src_groups[v[i].gid + 1];
       for (uint32_t g = a; g < b; g++) {
-        uint64_t at = v[i].step + pt->grp_delay[g];
+        uint64_t at = v[i].step + pt->grp[g].delay;
         if (at >= s->step && hebb_queue_push(&pt->q, at, g))
           return HEBB_ENOMEM;
       }
@@ -299,16 +299,16 @@ static void visit(hebb_sim *s, int proj, piece *pc, uint32_t *cur, void *ctx, gr
     for (uint32_t p = 0; p < P; p++) {
       partition *pt = &s->parts[p];
       cur[p] = pt->src_groups[src];
-      while (cur[p] < pt->src_groups[src + 1] && pt->grp_proj[cur[p]] != proj)
+      while (cur[p] < pt->src_groups[src + 1] && pt->grp[cur[p]].proj != proj)
         cur[p]++;
     }
     for (;;) {
       uint32_t dmin = UINT32_MAX;
       for (uint32_t p = 0; p < P; p++) {
         partition *pt = &s->parts[p];
-        if (cur[p] < pt->src_groups[src + 1] && pt->grp_proj[cur[p]] == proj &&
-            pt->grp_delay[cur[p]] < dmin)
-          dmin = pt->grp_delay[cur[p]];
+        if (cur[p] < pt->src_groups[src + 1] && pt->grp[cur[p]].proj == proj &&
+            pt->grp[cur[p]].delay < dmin)
+          dmin = pt->grp[cur[p]].delay;
       }
       if (dmin == UINT32_MAX)
         break;
@@ -316,8 +316,8 @@ static void visit(hebb_sim *s, int proj, piece *pc, uint32_t *cur, void *ctx, gr
       for (uint32_t p = 0; p < P; p++) {
         partition *pt = &s->parts[p];
         uint32_t g = cur[p];
-        if (g < pt->src_groups[src + 1] && pt->grp_proj[g] == proj && pt->grp_delay[g] == dmin) {
-          pc[n++] = (piece){pt, g, pt->grp_start[g], pt->grp_start[g + 1],
+        if (g < pt->src_groups[src + 1] && pt->grp[g].proj == proj && pt->grp[g].delay == dmin) {
+          pc[n++] = (piece){pt, g, pt->grp[g].start, pt->grp[g + 1].start,
                             pt->blocks[m->projs[proj].spec.target].l0};
           cur[p]++;
         }

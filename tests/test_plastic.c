@@ -34,27 +34,27 @@ START_TEST(test_post_index_chunks) {
   /* groups: the large one third, a static group of projection 1 among them */
   const uint32_t ng = SMALL + 2;
   const uint64_t nsyn = SMALL + LARGE + 3;
-  uint16_t *gproj = malloc(ng * sizeof *gproj);
-  uint32_t *start = malloc((ng + 1) * sizeof *start), *gp = malloc(ng * sizeof *gp);
+  hebb_group *grp = calloc(ng + 1, sizeof *grp);
+  uint32_t *gp = malloc(ng * sizeof *gp);
   uint16_t *t16 = malloc(nsyn * sizeof *t16);
   float *w = calloc(nsyn, sizeof *w);
-  ck_assert(gproj && start && gp && t16 && w);
+  ck_assert(grp && gp && t16 && w);
   uint32_t k = 0;
   for (uint32_t g = 0; g < ng; g++) {
     uint32_t size = g == 2 ? LARGE : g == 5 ? 3 : 1;
-    gproj[g] = g == 5 ? (uint16_t)other : (uint16_t)proj;
+    grp[g].proj = g == 5 ? (uint16_t)other : (uint16_t)proj;
     gp[g] = UINT32_MAX;
-    start[g] = k;
+    grp[g].start = k;
     for (uint32_t j = 0; j < size; j++, k++)
       t16[k] = (uint16_t)((k * 7919u) % NEURONS);
   }
-  start[ng] = k;
+  grp[ng].start = k;
   ck_assert_uint_eq(k, nsyn);
   hebb_plastic pl;
   char err[160];
-  ck_assert_int_eq(hebb_plastic_init(&pl, m, proj, NEURONS, ng, gproj, start, t16, NULL, w, nsyn,
-                                     gp, err, sizeof err),
-                   0);
+  ck_assert_int_eq(
+      hebb_plastic_init(&pl, m, proj, NEURONS, ng, grp, t16, NULL, w, nsyn, gp, err, sizeof err),
+      0);
   /* 2^17 + 1 groups (18 bits) and offsets up to 2^15 (16 bits) do not fit, nor 2^17 + 2
    * chunks (18 bits) of 2^15 synapses (15); chunks of 2^14: the large group is 3 of them,
    * 2^17 + 3 chunks in 18 bits */
@@ -71,9 +71,9 @@ START_TEST(test_post_index_chunks) {
     next[i] = pl.rev_start[i];
   uint64_t seen = 0;
   for (uint32_t g = 0; g < ng; g++) {
-    if (gproj[g] != proj)
+    if (grp[g].proj != proj)
       continue;
-    for (uint32_t q = start[g]; q < start[g + 1]; q++) {
+    for (uint32_t q = grp[g].start; q < grp[g + 1].start; q++) {
       uint32_t i = t16[q];
       ck_assert_uint_lt(next[i], pl.rev_start[i + 1]);
       hebb_rule_post p = {.n = pl.rev_start[i + 1] - pl.rev_start[i],
@@ -100,8 +100,7 @@ START_TEST(test_post_index_chunks) {
   ck_assert_uint_eq(top, pl.nchunks - 1);
   free(next);
   hebb_plastic_free(&pl);
-  free(gproj);
-  free(start);
+  free(grp);
   free(gp);
   free(t16);
   free(w);
