@@ -1542,16 +1542,16 @@ deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *res
   /* The groups due in a step are scattered over arrays far larger than the caches (B5: 25
    * million groups, 1.8 GB of synapses), so each waits for memory: for its record, then
    * for its targets and weights. Fetch the records PF_FAR events ahead and the synapses
-   * PF_NEAR ahead, so that the misses overlap. Each distinct 4 KiB page a group touches
-   * costs about as much as a random access (measured on a virtual machine whose host
-   * backs the guest's huge pages with small ones): hence one record per group, not three
-   * arrays. */
+   * PF_NEAR ahead, so that the misses overlap; both the first and the last line of a
+   * group's targets and weights, which a small group often straddles. On the virtual
+   * machine where this was measured, each distinct 4 KiB page a group touches cost about
+   * as much as a random access, even within a huge page: hence one record per group, not
+   * three arrays (perf/README.md, B5). */
   enum { PF_FAR = 48, PF_NEAR = 16 };
   for (size_t e = 0; e < ne; e++) {
     if (e + PF_FAR < ne)
       __builtin_prefetch(&pt->grp[ev[e + PF_FAR]]);
     if (e + PF_NEAR < ne) {
-      /* the first and the last line of each array: a small group often straddles two */
       const hebb_group *gs = &pt->grp[ev[e + PF_NEAR]];
       uint32_t a = gs[0].start, z = gs[1].start - (gs[1].start > a);
       __builtin_prefetch(t16 ? (const void *)&t16[a] : (const void *)&t32[a]);
