@@ -1553,7 +1553,7 @@ deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *res
       __builtin_prefetch(&pt->grp[ev[e + PF_FAR]]);
     if (e + PF_NEAR < ne) {
       const hebb_group *gs = &pt->grp[ev[e + PF_NEAR]];
-      uint32_t a = gs[0].start, z = gs[1].start - (gs[1].start > a);
+      uint32_t a = gs[0].start, z = gs[1].start - 1; /* a group is never empty */
       __builtin_prefetch(t16 ? (const void *)&t16[a] : (const void *)&t32[a]);
       __builtin_prefetch(t16 ? (const void *)&t16[z] : (const void *)&t32[z]);
       if (w) {
@@ -1602,6 +1602,9 @@ deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *res
   pt->syn_events += events;
 }
 
+/* Out of line on purpose: inlined into the run loop, GCC 12 ran out of registers and kept
+ * the synapse loop's pointers and counter on the stack, which made B5's delivery about a
+ * third slower (perf/README.md, B5). */
 __attribute__((noinline)) static void deliver(partition *pt, uint64_t n) {
   size_t ne;
   const uint32_t *ev = hebb_queue_due(&pt->q, n, &ne);
