@@ -34,13 +34,13 @@ void hebb_queue_reset(hebb_queue *q, uint64_t now) {
   q->now = now;
 }
 
-int hebb__queue_push_slow(hebb_queue *q, uint64_t step, uint32_t ev) {
+int hebb__queue_push_slow(hebb_queue *q, uint64_t step, hebb_event ev) {
   if (step < q->now || step - q->now > q->mask)
     return HEBB_ERANGE;
   hebb_bucket *b = &q->b[step & q->mask];
   if (b->n == b->cap) {
     uint32_t cap = b->cap ? 2 * b->cap : 64;
-    uint32_t *ne = realloc(b->ev, (size_t)cap * sizeof *ne);
+    hebb_event *ne = realloc(b->ev, (size_t)cap * sizeof *ne);
     if (!ne)
       return HEBB_ENOMEM;
     b->ev = ne;
@@ -48,7 +48,7 @@ int hebb__queue_push_slow(hebb_queue *q, uint64_t step, uint32_t ev) {
   }
   if (b->cap > q->scratch_cap) {
     /* keep the sort buffer as large as any bucket, so that popping never allocates */
-    uint32_t *ns = realloc(q->scratch, (size_t)b->cap * sizeof *ns);
+    hebb_event *ns = realloc(q->scratch, (size_t)b->cap * sizeof *ns);
     if (!ns)
       return HEBB_ENOMEM;
     q->scratch = ns;
@@ -59,27 +59,28 @@ int hebb__queue_push_slow(hebb_queue *q, uint64_t step, uint32_t ev) {
   return 0;
 }
 
-/* Least-significant-digit radix sort of 32-bit keys: three passes of 11, 11 and 10 bits, their
- * histograms taken in one read, and a pass skipped when all keys share its digit (group ids
- * rarely use the top bits). The counts fit in L1, so a bucket of a few thousand events costs
- * a few linear passes rather than the clearing and summing of 65536-entry tables. */
+/* Least-significant-digit radix sort of events by their 32-bit keys: three passes of 11, 11
+ * and 10 bits, their histograms taken in one read, and a pass skipped when all keys share its
+ * digit (group starts rarely use the top bits). Each pass is stable, so equal keys keep their
+ * order. The counts fit in L1, so a bucket of a few thousand events costs a few linear passes
+ * rather than the clearing and summing of 65536-entry tables. */
 #define RADIX_BITS 11
 #define RADIX_SIZE (1u << RADIX_BITS)
 #define RADIX_MASK (RADIX_SIZE - 1)
 
-static void radix_sort(uint32_t *a, uint32_t *tmp, uint32_t n) {
+static void radix_sort(hebb_event *a, hebb_event *tmp, uint32_t n) {
   uint32_t count[3][RADIX_SIZE];
   memset(count, 0, sizeof count);
   for (uint32_t i = 0; i < n; i++) {
-    uint32_t x = a[i];
+    uint32_t x = (uint32_t)(a[i] >> 32);
     count[0][x & RADIX_MASK]++;
     count[1][(x >> RADIX_BITS) & RADIX_MASK]++;
     count[2][x >> 2 * RADIX_BITS]++;
   }
-  uint32_t *src = a, *dst = tmp;
+  hebb_event *src = a, *dst = tmp;
   for (int pass = 0; pass < 3; pass++) {
     uint32_t *c = count[pass];
-    const int shift = pass * RADIX_BITS;
+    const int shift = 32 + pass * RADIX_BITS;
     if (c[(src[0] >> shift) & RADIX_MASK] == n)
       continue; /* every key has this digit: the pass would not move anything */
     uint32_t sum = 0;
@@ -89,10 +90,10 @@ static void radix_sort(uint32_t *a, uint32_t *tmp, uint32_t n) {
       sum += k;
     }
     for (uint32_t i = 0; i < n; i++) {
-      uint32_t x = src[i];
+      hebb_event x = src[i];
       dst[c[(x >> shift) & RADIX_MASK]++] = x;
     }
-    uint32_t *t = src;
+    hebb_event *t = src;
     src = dst;
     dst = t;
   }
@@ -100,10 +101,11 @@ static void radix_sort(uint32_t *a, uint32_t *tmp, uint32_t n) {
     memcpy(a, src, (size_t)n * sizeof *a);
 }
 
-static void insertion_sort(uint32_t *a, uint32_t n) {
+static void insertion_sort(hebb_event *a, uint32_t n) {
   for (uint32_t i = 1; i < n; i++) {
-    uint32_t x = a[i], j = i;
-    while (j > 0 && a[j - 1] > x) {
+    hebb_event x = a[i];
+    uint32_t j = i;
+    while (j > 0 && a[j - 1] >> 32 > x >> 32) {
       a[j] = a[j - 1];
       j--;
     }
@@ -111,10 +113,10 @@ static void insertion_sort(uint32_t *a, uint32_t n) {
   }
 }
 
-const uint32_t *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n) {
+const hebb_event *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n) {
   hebb_bucket *b = &q->b[step & q->mask];
   uint32_t i = 1;
-  while (i < b->n && b->ev[i - 1] <= b->ev[i])
+  while (i < b->n && b->ev[i - 1] >> 32 <= b->ev[i] >> 32)
     i++;
   if (i < b->n) {
     if (b->n < HEBB_QUEUE_RADIX_MIN)
@@ -132,8 +134,8 @@ void hebb_queue_pop(hebb_queue *q, uint64_t step) {
 }
 
 size_t hebb_queue_bytes(const hebb_queue *q) {
-  size_t bytes = (size_t)(q->mask + 1) * sizeof *q->b + (size_t)q->scratch_cap * 4;
+  size_t bytes = (size_t)(q->mask + 1) * sizeof *q->b + (size_t)q->scratch_cap * sizeof(hebb_event);
   for (uint32_t i = 0; i <= q->mask; i++)
-    bytes += (size_t)q->b[i].cap * 4;
+    bytes += (size_t)q->b[i].cap * sizeof(hebb_event);
   return bytes;
 }

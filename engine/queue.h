@@ -2,11 +2,13 @@
  *
  * Delays are bounded, so the queue is a ring of per-step buckets (a calendar queue): pushing
  * an event for step s appends to bucket s mod ring size, and the events due at a step are
- * that bucket's contents. Both are O(1) amortised. An event is a 32-bit synapse-group id;
- * groups are numbered in the total order of invariant I1 (source gid, projection, delay),
- * so the events of a step are delivered in ascending id order, which hebb_queue_due
- * establishes (most buckets arrive sorted and only need the check). Pushes happen at epoch
- * boundaries, where buckets may grow; popping never allocates.
+ * that bucket's contents. Both are O(1) amortised. An event is 64 bits: a 32-bit key in the
+ * high half and a payload in the low half. The events of a step are handed back in ascending
+ * key order, events of equal keys in the order they were pushed, which hebb_queue_due
+ * establishes (most buckets arrive sorted and only need the check). The simulation's keys
+ * are the first synapses of groups, which ascend with the group ids of invariant I1 (source
+ * gid, projection, delay), and its payloads what delivery needs of the group (sim_internal.h).
+ * Pushes happen at epoch boundaries, where buckets may grow; popping never allocates.
  */
 #ifndef HEBB_ENGINE_QUEUE_H
 #define HEBB_ENGINE_QUEUE_H
@@ -14,16 +16,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An event: key << 32 | payload. */
+typedef uint64_t hebb_event;
+
 typedef struct {
-  uint32_t *ev;
+  hebb_event *ev;
   uint32_t n, cap;
 } hebb_bucket;
 
 typedef struct {
   hebb_bucket *b;
-  uint32_t mask;     /* ring size - 1, ring size a power of two */
-  uint64_t now;      /* steps before now have been popped */
-  uint32_t *scratch; /* radix-sort buffer, as large as the largest bucket */
+  uint32_t mask;       /* ring size - 1, ring size a power of two */
+  uint64_t now;        /* steps before now have been popped */
+  hebb_event *scratch; /* radix-sort buffer, as large as the largest bucket */
   uint32_t scratch_cap;
   uint64_t pushed; /* events pushed so far */
 } hebb_queue;
@@ -37,11 +42,11 @@ int hebb_queue_init(hebb_queue *q, uint32_t horizon, uint64_t now);
 void hebb_queue_free(hebb_queue *q);
 /* Schedules event EV at STEP, which must lie in [now, now + ring size - 1] (the ring is at
  * least horizon + 1 long). 0 or HEBB_ENOMEM, HEBB_ERANGE for a step outside the ring. */
-static inline int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev);
+static inline int hebb_queue_push(hebb_queue *q, uint64_t step, hebb_event ev);
 /* hebb_queue_push's path for a full bucket or a step outside the ring */
-int hebb__queue_push_slow(hebb_queue *q, uint64_t step, uint32_t ev);
-/* The events due at STEP (== now), in ascending order. */
-const uint32_t *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n);
+int hebb__queue_push_slow(hebb_queue *q, uint64_t step, hebb_event ev);
+/* The events due at STEP (== now), in ascending key order, equal keys in push order. */
+const hebb_event *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n);
 /* Empties the bucket of STEP and advances now past it. */
 void hebb_queue_pop(hebb_queue *q, uint64_t step);
 /* Empties every bucket (keeping their memory) and sets now to NOW. */
@@ -49,7 +54,7 @@ void hebb_queue_reset(hebb_queue *q, uint64_t now);
 /* Bytes held by the queue. */
 size_t hebb_queue_bytes(const hebb_queue *q);
 
-static inline int hebb_queue_push(hebb_queue *q, uint64_t step, uint32_t ev) {
+static inline int hebb_queue_push(hebb_queue *q, uint64_t step, hebb_event ev) {
   hebb_bucket *b = &q->b[step & q->mask];
   /* the fast path: a step in the ring and room in its bucket (the sort buffer is as large as
    * every bucket's capacity, hebb__queue_push_slow sees to that) */

@@ -1064,6 +1064,12 @@ static int build_synapses(hebb_sim *s, partition *pt, uint32_t *max_delay) {
     gcur[i + 1] += gcur[i];
   memcpy(pt->src_groups, gcur, ((size_t)N + 1) * sizeof(uint32_t));
   const uint32_t ng = gcur[N];
+  if (ng >= EV_GROUP) { /* a queue event holds a group id in 31 bits (group_event) */
+    snprintf(pt->msg, sizeof pt->msg, "partition %d: %u synapse groups, more than 2^31 - 1", pt->id,
+             ng);
+    rc = HEBB_ERANGE;
+    goto done;
+  }
   pt->ngroups = ng;
   pt->grp = hebb_big_alloc(((size_t)ng + 1) * sizeof(hebb_group));
   if (!pt->grp) {
@@ -1536,24 +1542,27 @@ static void deliver_direct(hebb_sim *s, partition *pt, uint64_t n) {
  * them NULL) and whose weights are W, or when W is NULL their projection's (share_weights):
  * inlined into one loop per width and weight storage, with no test per synapse. */
 static inline __attribute__((always_inline)) void
-deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *restrict t16,
+deliver_events(partition *pt, const hebb_event *ev, size_t ne, const uint16_t *restrict t16,
                const uint32_t *restrict t32, const float *restrict w) {
   uint64_t events = 0;
   /* The groups due in a step are scattered over arrays far larger than the caches (B5: 25
-   * million groups, 1.8 GB of synapses), so each waits for memory: for its record, then
-   * for its targets and weights. Fetch the records PF_FAR events ahead and the synapses
-   * PF_NEAR ahead, so that the misses overlap; both the first and the last line of a
-   * group's targets and weights, which a small group often straddles. On the virtual
-   * machine where this was measured, each distinct 4 KiB page a group touches cost about
-   * as much as a random access, even within a huge page: hence one record per group, not
-   * three arrays (perf/README.md, B5). */
+   * million groups, 1.8 GB of synapses), so each waits for memory. The event of a static
+   * group holds its start, size and projection (group_event), so only its targets and
+   * weights are fetched: PF_NEAR events ahead, so that the misses overlap, and both their
+   * first and last line, which a small group often straddles. Other groups need their
+   * record too, fetched PF_FAR ahead. On the virtual machine where this was measured, each
+   * distinct 4 KiB page a group touches cost about as much as a random access, even within
+   * a huge page (perf/README.md, B5). */
   enum { PF_FAR = 48, PF_NEAR = 16 };
   for (size_t e = 0; e < ne; e++) {
-    if (e + PF_FAR < ne)
-      __builtin_prefetch(&pt->grp[ev[e + PF_FAR]]);
+    if (e + PF_FAR < ne && (uint32_t)ev[e + PF_FAR] & EV_GROUP)
+      __builtin_prefetch(&pt->grp[(uint32_t)ev[e + PF_FAR] & ~EV_GROUP]);
     if (e + PF_NEAR < ne) {
-      const hebb_group *gs = &pt->grp[ev[e + PF_NEAR]];
-      uint32_t a = gs[0].start, z = gs[1].start - 1; /* a group is never empty */
+      const hebb_event y = ev[e + PF_NEAR];
+      const uint32_t a = (uint32_t)(y >> 32), lo = (uint32_t)y;
+      /* a group is never empty */
+      const uint32_t z =
+          lo & EV_GROUP ? pt->grp[(lo & ~EV_GROUP) + 1].start - 1 : a + (lo >> 16) - 1;
       __builtin_prefetch(t16 ? (const void *)&t16[a] : (const void *)&t32[a]);
       __builtin_prefetch(t16 ? (const void *)&t16[z] : (const void *)&t32[z]);
       if (w) {
@@ -1561,9 +1570,16 @@ deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *res
         __builtin_prefetch(&w[z]);
       }
     }
-    uint32_t g = ev[e];
-    const sink *d = &pt->proj_sink[pt->grp[g].proj];
-    uint32_t a = pt->grp[g].start, b = pt->grp[g + 1].start;
+    const uint32_t a = (uint32_t)(ev[e] >> 32), lo = (uint32_t)ev[e], g = lo & ~EV_GROUP;
+    uint32_t b, p;
+    if (lo & EV_GROUP) {
+      b = pt->grp[g + 1].start;
+      p = pt->grp[g].proj;
+    } else {
+      b = a + (lo >> 16);
+      p = lo & 0xffffu;
+    }
+    const sink *d = &pt->proj_sink[p];
     if (d->single) {
       float *restrict f = d->acc;
       const float c = d->w;
@@ -1596,7 +1612,7 @@ deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *res
           x[t32[k]] += c;
     }
     events += b - a;
-    if (d->pl >= 0)
+    if (d->pl >= 0)                      /* then the event is the group's id (group_event) */
       pt->arrivals[pt->narrivals++] = g; /* sized at the exchange to the largest bucket */
   }
   pt->syn_events += events;
@@ -1607,7 +1623,7 @@ deliver_events(partition *pt, const uint32_t *ev, size_t ne, const uint16_t *res
  * third slower (perf/README.md, B5). */
 __attribute__((noinline)) static void deliver(partition *pt, uint64_t n) {
   size_t ne;
-  const uint32_t *ev = hebb_queue_due(&pt->q, n, &ne);
+  const hebb_event *ev = hebb_queue_due(&pt->q, n, &ne);
   if (pt->syn_tgt16 && pt->syn_w)
     deliver_events(pt, ev, ne, pt->syn_tgt16, NULL, pt->syn_w);
   else if (pt->syn_tgt16)
@@ -1762,7 +1778,7 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
       uint32_t gid = ob->v[i].gid;
       uint32_t a = pt->src_groups[gid], b = pt->src_groups[gid + 1];
       for (uint32_t g = a; g < b; g++)
-        if (hebb_queue_push(&pt->q, ob->v[i].step + pt->grp[g].delay, g))
+        if (hebb_queue_push(&pt->q, ob->v[i].step + pt->grp[g].delay, group_event(pt, g)))
           part_fail(pt, HEBB_ENOMEM, "event queue");
     }
   }

@@ -229,6 +229,24 @@ static inline float syn_weight(const partition *pt, uint32_t g, uint64_t k) {
   return pt->syn_w ? pt->syn_w[k] : pt->proj_sink[pt->grp[g].proj].w;
 }
 
+/* The queue event (queue.h) that delivers group G of PT. Its key is the group's first
+ * synapse, which ascends with the group id, so a step's groups come out of the queue in the
+ * order of invariant I1. Its payload holds what delivery needs, so that delivery does not
+ * read the group's record, which would be one more random access per group (B5: a fifth of
+ * the delivery time, perf/README.md): for a static group of fewer than 2^15 synapses, its
+ * size and projection (EV_GROUP clear); for any other group its id (EV_GROUP set), and
+ * delivery looks the record up. Group ids are below EV_GROUP (checked at the build). */
+#define EV_GROUP UINT32_C(0x80000000)
+#define EV_MAX_LEN UINT32_C(0x8000)
+
+static inline hebb_event group_event(const partition *pt, uint32_t g) {
+  const hebb_group *r = &pt->grp[g];
+  const uint32_t len = r[1].start - r[0].start;
+  const uint32_t lo =
+      pt->proj_sink[r->proj].pl < 0 && len < EV_MAX_LEN ? len << 16 | r->proj : EV_GROUP | g;
+  return (hebb_event)r->start << 32 | lo;
+}
+
 /* Checkpoint sections of the engine's state (sim_state.c; io/ckpt.h is the container).
  * Frozen numbers: a reader refuses unknown critical sections. */
 enum {

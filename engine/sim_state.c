@@ -173,6 +173,23 @@ static uint32_t group_source(const partition *pt, uint32_t n, uint32_t g) {
   return lo;
 }
 
+/* The group that queue event EV of PT delivers (group_event): its id, or the group whose
+ * first synapse is the event's key. */
+static uint32_t event_group(const partition *pt, hebb_event ev) {
+  const uint32_t lo = (uint32_t)ev, start = (uint32_t)(ev >> 32);
+  if (lo & EV_GROUP)
+    return lo & ~EV_GROUP;
+  uint32_t l = 0, h = pt->ngroups; /* the last group with a start <= START */
+  while (h - l > 1) {
+    uint32_t mid = l + (h - l) / 2;
+    if (pt->grp[mid].start <= start)
+      l = mid;
+    else
+      h = mid;
+  }
+  return l;
+}
+
 /* Every spike with a delivery still queued on some partition, sorted and unique. */
 static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
   size_t n = 0, cap = 0;
@@ -193,7 +210,7 @@ static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
           }
           v = nv;
         }
-        uint32_t g = b->ev[e];
+        uint32_t g = event_group(pt, b->ev[e]);
         v[n++] = (flight){t - pt->grp[g].delay, group_source(pt, (uint32_t)s->m->total_neurons, g)};
       }
     }
@@ -219,7 +236,7 @@ static int requeue(hebb_sim *s, const flight *v, uint64_t n) {
       uint32_t a = pt->src_groups[v[i].gid], b = pt->src_groups[v[i].gid + 1];
       for (uint32_t g = a; g < b; g++) {
         uint64_t at = v[i].step + pt->grp[g].delay;
-        if (at >= s->step && hebb_queue_push(&pt->q, at, g))
+        if (at >= s->step && hebb_queue_push(&pt->q, at, group_event(pt, g)))
           return HEBB_ENOMEM;
       }
     }

@@ -287,9 +287,9 @@ int main(int argc, char **argv) {
     double t0 = now_s();
     if (use_cal) {
       size_t ne;
-      const uint32_t *ev = hebb_queue_due(&q, n, &ne);
+      const hebb_event *ev = hebb_queue_due(&q, n, &ne);
       for (size_t i = 0; i < ne; i++)
-        sum_cal = mix(sum_cal, n, ev[i]);
+        sum_cal = mix(sum_cal, n, (uint32_t)(ev[i] >> 32));
       hebb_queue_pop(&q, n);
       popped_cal += ne;
     }
@@ -329,7 +329,7 @@ int main(int argc, char **argv) {
     t0 = now_s();
     if (use_cal)
       for (size_t i = 0; i < batch.n; i++)
-        if (hebb_queue_push(&q, batch.v[i].step, batch.v[i].ev)) {
+        if (hebb_queue_push(&q, batch.v[i].step, (hebb_event)batch.v[i].ev << 32)) {
           fprintf(stderr, "queue_bench: calendar push failed\n");
           return 1;
         }

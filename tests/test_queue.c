@@ -2,11 +2,13 @@
  *
  * Every test keeps its own reference of what was pushed where (events drawn from a fixed
  * xorshift sequence, so a failure reproduces) and checks that hebb_queue_due hands back, for
- * each step, exactly that multiset in ascending order: nothing lost, nothing duplicated,
- * nothing delivered at the wrong step. Bucket sizes are chosen on both sides of the
- * HEBB_QUEUE_RADIX_MIN-event switch between the insertion sort and the radix sort. Event
- * values span the full 32 bits, so that all three radix passes matter, and some buckets leave
- * a middle digit constant, so that the skipping of a pass is exercised too.
+ * each step, exactly those events in ascending key order, equal keys in push order, with
+ * their payloads: nothing lost, nothing duplicated, nothing delivered at the wrong step. An
+ * event's payload is its push count, so the expected order is that of the whole 64-bit
+ * values. Bucket sizes are chosen on both sides of the HEBB_QUEUE_RADIX_MIN-event switch
+ * between the insertion sort and the radix sort. Keys span the full 32 bits, so that all
+ * three radix passes matter, some repeat, so that the passes must be stable, and some
+ * buckets leave a middle digit constant, so that the skipping of a pass is exercised too.
  */
 #include "queue.h"
 
@@ -36,18 +38,25 @@ static uint32_t rng_below(uint32_t n) {
   return (uint32_t)(rng_next() % n);
 }
 
-static int cmp_u32(const void *a, const void *b) {
-  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return (x > y) - (x < y);
 }
 
 /* The expected events of one step. */
 typedef struct {
-  uint32_t *v;
+  hebb_event *v;
   size_t n, cap;
 } vec;
 
-static void vec_push(vec *r, uint32_t x) {
+/* The payload of the next event pushed: events are numbered in push order. */
+static uint32_t push_count;
+
+static hebb_event event_of(uint32_t key) {
+  return (hebb_event)key << 32 | push_count++;
+}
+
+static void vec_push(vec *r, hebb_event x) {
   if (r->n == r->cap) {
     r->cap = r->cap ? 2 * r->cap : 16;
     r->v = realloc(r->v, r->cap * sizeof *r->v);
@@ -56,27 +65,28 @@ static void vec_push(vec *r, uint32_t x) {
   r->v[r->n++] = x;
 }
 
-/* The due events of STEP are REF sorted, in ascending order, and complete. */
+/* The due events of STEP are REF sorted (by key, then payload = push order) and complete. */
 static void check_due(hebb_queue *q, uint64_t step, vec *ref) {
   if (ref->n) /* qsort of a NULL array is undefined even when empty */
-    qsort(ref->v, ref->n, sizeof *ref->v, cmp_u32);
+    qsort(ref->v, ref->n, sizeof *ref->v, cmp_u64);
   size_t n = 12345;
-  const uint32_t *ev = hebb_queue_due(q, step, &n);
+  const hebb_event *ev = hebb_queue_due(q, step, &n);
   ck_assert_msg(n == ref->n, "step %llu: %zu events due, expected %zu", (unsigned long long)step, n,
                 ref->n);
   for (size_t i = 0; i < n; i++)
-    ck_assert_msg(ev[i] == ref->v[i], "step %llu: event %zu is %u, expected %u",
-                  (unsigned long long)step, i, ev[i], ref->v[i]);
+    ck_assert_msg(ev[i] == ref->v[i], "step %llu: event %zu is %016llx, expected %016llx",
+                  (unsigned long long)step, i, (unsigned long long)ev[i],
+                  (unsigned long long)ref->v[i]);
   /* asking again (the bucket is now sorted) gives the same */
   size_t n2 = 0;
-  const uint32_t *ev2 = hebb_queue_due(q, step, &n2);
+  const hebb_event *ev2 = hebb_queue_due(q, step, &n2);
   ck_assert_uint_eq(n2, n);
   for (size_t i = 0; i < n; i++)
     ck_assert_uint_eq(ev2[i], ref->v[i]);
 }
 
-/* A value of one of three kinds: full 32-bit, small (many duplicates), or only high bits. */
-static uint32_t draw_event(void) {
+/* A key of one of three kinds: full 32-bit, small (many duplicates), or only high bits. */
+static uint32_t draw_key(void) {
   switch (rng_below(3)) {
   case 0:
     return (uint32_t)rng_next();
@@ -108,12 +118,13 @@ static void fill_and_drain(const uint32_t *count, uint32_t nsteps, uint64_t seed
     while (left[s] == 0)
       s = (s + 1) % nsteps;
     left[s]--;
-    uint32_t ev = draw_event();
+    hebb_event ev = event_of(draw_key());
     ck_assert_int_eq(hebb_queue_push(&q, s, ev), 0);
     vec_push(&ref[s], ev);
   }
   ck_assert_uint_eq(q.pushed, total);
-  ck_assert_uint_ge(hebb_queue_bytes(&q), (size_t)nsteps * sizeof(hebb_bucket) + total * 4);
+  ck_assert_uint_ge(hebb_queue_bytes(&q),
+                    (size_t)nsteps * sizeof(hebb_bucket) + total * sizeof(hebb_event));
   for (uint32_t s = 0; s < nsteps; s++) {
     ck_assert_uint_eq(q.now, s);
     check_due(&q, s, &ref[s]);
@@ -152,7 +163,8 @@ START_TEST(test_large_buckets) {
 END_TEST
 
 START_TEST(test_duplicates) {
-  /* a bucket of one repeated value, and buckets of two values, on both sort paths */
+  /* a bucket of one repeated key, and buckets of two keys, on both sort paths: equal keys
+   * come out in push order */
   hebb_queue q;
   ck_assert_int_eq(hebb_queue_init(&q, 7, 0), 0);
   vec ref[4] = {{0}};
@@ -160,7 +172,7 @@ START_TEST(test_duplicates) {
   rng_seed(99);
   for (int s = 0; s < 4; s++)
     for (uint32_t k = 0; k < sizes[s]; k++) {
-      uint32_t ev = s % 2 == 0 ? 42u : (rng_next() & 1 ? 0xffffffffu : 3u);
+      hebb_event ev = event_of(s % 2 == 0 ? 42u : (rng_next() & 1 ? 0xffffffffu : 3u));
       ck_assert_int_eq(hebb_queue_push(&q, (uint64_t)s, ev), 0);
       vec_push(&ref[s], ev);
     }
@@ -181,7 +193,7 @@ START_TEST(test_already_sorted) {
   vec ref[4] = {{0}};
   for (int s = 0; s < 4; s++)
     for (uint32_t k = 0; k < sizes[s]; k++) {
-      uint32_t ev = s % 2 == 0 ? k * 65599u : (sizes[s] - k) * 65599u;
+      hebb_event ev = event_of(s % 2 == 0 ? k * 65599u : (sizes[s] - k) * 65599u);
       ck_assert_int_eq(hebb_queue_push(&q, (uint64_t)s, ev), 0);
       vec_push(&ref[s], ev);
     }
@@ -196,8 +208,8 @@ END_TEST
 
 /* The queue as the simulation uses it: now advances one step at a time over many multiples
  * of the ring size, and each step pushes events at now + horizon (the farthest allowed) and
- * at random offsets in [0, horizon]. Each event carries its own step in its high bits, so a
- * misplaced event is seen as such. */
+ * at random offsets in [0, horizon]. Each event's key carries its own step in its high bits,
+ * so a misplaced event is seen as such. */
 static void wrap_around(uint32_t horizon, uint64_t start, uint64_t nsteps, uint64_t seed) {
   rng_seed(seed);
   hebb_queue q;
@@ -214,18 +226,18 @@ static void wrap_around(uint32_t horizon, uint64_t start, uint64_t nsteps, uint6
     uint32_t k = rng_below(6);
     for (uint32_t i = 0; i < k; i++) {
       uint64_t at = i == 0 ? s + horizon : s + rng_below(horizon + 1);
-      uint32_t ev = (uint32_t)(at - start) << 8 | rng_below(256);
+      hebb_event ev = event_of((uint32_t)(at - start) << 8 | rng_below(256));
       ck_assert_int_eq(hebb_queue_push(&q, at, ev), 0);
       vec_push(&ref[(at - start) % window], ev);
       pushed++;
     }
     vec *r = &ref[(s - start) % window];
     size_t n = 0;
-    const uint32_t *ev = hebb_queue_due(&q, s, &n);
+    const hebb_event *ev = hebb_queue_due(&q, s, &n);
     for (size_t i = 0; i < n; i++)
-      ck_assert_msg(ev[i] >> 8 == (uint32_t)(s - start),
+      ck_assert_msg(ev[i] >> 40 == (uint32_t)(s - start),
                     "step %llu: got event of step %u (horizon %u)", (unsigned long long)s,
-                    (unsigned)(ev[i] >> 8), horizon);
+                    (unsigned)(ev[i] >> 40), horizon);
     check_due(&q, s, r);
     popped += r->n;
     r->n = 0;
@@ -271,7 +283,7 @@ START_TEST(test_range) {
   ck_assert_int_eq(hebb_queue_push(&q, 1015, 6), 0); /* now + horizon */
   /* refused pushes left nothing behind: the bucket of 1016 (= that of 1000) holds only 5 */
   size_t n = 0;
-  const uint32_t *ev = hebb_queue_due(&q, 1000, &n);
+  const hebb_event *ev = hebb_queue_due(&q, 1000, &n);
   ck_assert_uint_eq(n, 1);
   ck_assert_uint_eq(ev[0], 5);
   hebb_queue_pop(&q, 1000);
@@ -316,17 +328,17 @@ START_TEST(test_pop_empties) {
   hebb_queue q;
   ck_assert_int_eq(hebb_queue_init(&q, 7, 0), 0);
   for (uint32_t k = 0; k < 300; k++)
-    ck_assert_int_eq(hebb_queue_push(&q, 2, 300 - k), 0);
+    ck_assert_int_eq(hebb_queue_push(&q, 2, (hebb_event)(300 - k) << 32 | k), 0);
   size_t n = 0;
   for (uint64_t s = 0; s < 2; s++) {
     hebb_queue_due(&q, s, &n);
     ck_assert_uint_eq(n, 0);
     hebb_queue_pop(&q, s);
   }
-  const uint32_t *ev = hebb_queue_due(&q, 2, &n);
+  const hebb_event *ev = hebb_queue_due(&q, 2, &n);
   ck_assert_uint_eq(n, 300);
   for (uint32_t k = 0; k < 300; k++)
-    ck_assert_uint_eq(ev[k], k + 1);
+    ck_assert_uint_eq(ev[k], (hebb_event)(k + 1) << 32 | (299 - k));
   hebb_queue_pop(&q, 2);
   ck_assert_uint_eq(q.now, 3);
   /* the same bucket one ring later starts empty */
@@ -337,7 +349,7 @@ START_TEST(test_pop_empties) {
   ck_assert_uint_eq(n, 1);
   ck_assert_uint_eq(ev[0], 77);
   /* popping keeps the memory: bytes hold the grown bucket and the sort buffer */
-  ck_assert_uint_ge(hebb_queue_bytes(&q), 8 * sizeof(hebb_bucket) + 2 * 300 * 4);
+  ck_assert_uint_ge(hebb_queue_bytes(&q), 8 * sizeof(hebb_bucket) + 2 * 300 * sizeof(hebb_event));
   hebb_queue_free(&q);
 }
 END_TEST
@@ -350,10 +362,10 @@ START_TEST(test_bytes) {
   ck_assert_int_eq(hebb_queue_push(&q, 1, 1), 0);
   size_t one = hebb_queue_bytes(&q);
   ck_assert_uint_gt(one, empty);
-  ck_assert_uint_ge(one, empty + 2 * 4); /* a bucket's array and the sort buffer */
+  ck_assert_uint_ge(one, empty + 2 * sizeof(hebb_event)); /* a bucket's array, the sort buffer */
   for (uint32_t k = 0; k < 10000; k++)
     ck_assert_int_eq(hebb_queue_push(&q, 1 + k % 50, k), 0);
-  ck_assert_uint_ge(hebb_queue_bytes(&q), empty + 10001 * 4);
+  ck_assert_uint_ge(hebb_queue_bytes(&q), empty + 10001 * sizeof(hebb_event));
   hebb_queue_free(&q);
 }
 END_TEST
