@@ -1775,6 +1775,13 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
   for (int q = 0; q < s->P; q++) {
     const spkbuf *ob = &s->parts[q].out[e & 1];
     for (size_t i = 0; i < ob->n; i++) {
+      /* a source's groups lie anywhere in the group table (B5: 100 MB a partition): fetch
+       * the next spike's while this one's are queued */
+      if (i + 1 < ob->n) {
+        const uint32_t *nx = &pt->src_groups[ob->v[i + 1].gid];
+        __builtin_prefetch(&pt->grp[nx[0]]);
+        __builtin_prefetch(&pt->grp[nx[1]]);
+      }
       uint32_t gid = ob->v[i].gid;
       uint32_t a = pt->src_groups[gid], b = pt->src_groups[gid + 1];
       for (uint32_t g = a; g < b; g++)
