@@ -113,6 +113,12 @@ static void insertion_sort(hebb_event *a, uint32_t n) {
   }
 }
 
+const hebb_event *hebb_queue_pushed(const hebb_queue *q, uint64_t step, size_t *n) {
+  const hebb_bucket *b = &q->b[step & q->mask];
+  *n = b->n;
+  return b->ev;
+}
+
 const hebb_event *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n) {
   hebb_bucket *b = &q->b[step & q->mask];
   uint32_t i = 1;

@@ -3,11 +3,11 @@
  * Delays are bounded, so the queue is a ring of per-step buckets (a calendar queue): pushing
  * an event for step s appends to bucket s mod ring size, and the events due at a step are
  * that bucket's contents. Both are O(1) amortised. An event is 64 bits: a 32-bit key in the
- * high half and a payload in the low half. The events of a step are handed back in ascending
- * key order, events of equal keys in the order they were pushed, which hebb_queue_due
- * establishes (most buckets arrive sorted and only need the check). The simulation's keys
- * are the first synapses of groups, which ascend with the group ids of invariant I1 (source
- * gid, projection, delay), and its payloads what delivery needs of the group (sim_internal.h).
+ * high half and a payload in the low half. hebb_queue_pushed hands a step's events back in
+ * the order they were pushed, hebb_queue_due in ascending key order, events of equal keys in
+ * push order (most buckets arrive sorted and only need the check). The simulation pushes in
+ * the order of invariant I1 and delivers in push order (sim.c, exchange), so it never sorts;
+ * its events are what delivery needs of a synapse group (sim_internal.h, group_event).
  * Pushes happen at epoch boundaries, where buckets may grow; popping never allocates.
  */
 #ifndef HEBB_ENGINE_QUEUE_H
@@ -45,6 +45,8 @@ void hebb_queue_free(hebb_queue *q);
 static inline int hebb_queue_push(hebb_queue *q, uint64_t step, hebb_event ev);
 /* hebb_queue_push's path for a full bucket or a step outside the ring */
 int hebb__queue_push_slow(hebb_queue *q, uint64_t step, hebb_event ev);
+/* The events due at STEP (== now), in the order they were pushed. */
+const hebb_event *hebb_queue_pushed(const hebb_queue *q, uint64_t step, size_t *n);
 /* The events due at STEP (== now), in ascending key order, equal keys in push order. */
 const hebb_event *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n);
 /* Empties the bucket of STEP and advances now past it. */

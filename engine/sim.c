@@ -13,9 +13,11 @@
  *
  * Determinism (invariant I1): every random number is keyed by global ids (rng.h), synapses
  * are generated per target (or per source / per pair) from their own streams, and a
- * partition delivers the events of a step in ascending group id, which is the order
- * (source gid, projection, delay) whatever the partitioning. Each neuron therefore sums its
- * inputs in the same order on any number of threads.
+ * partition delivers the events of a step in the order (spike step, source gid, projection,
+ * delay) whatever the partitioning: the exchange merges the outboxes in (step, gid) order
+ * and pushes each spike's groups in group order, so each bucket fills in that order and is
+ * delivered as it was filled. Each neuron therefore sums its inputs in the same order on any
+ * number of threads.
  */
 #define _GNU_SOURCE /* syscall(SYS_perf_event_open) */
 #include "poisson.h"
@@ -1312,6 +1314,8 @@ static void free_partition(partition *pt) {
   hebb_queue_free(&pt->q);
   free(pt->out[0].v);
   free(pt->out[1].v);
+  free(pt->xin.v);
+  free(pt->xpos);
   free(pt->rec.v);
   free(pt->samples.v);
   for (int i = 0; i < pt->nsrec; i++) {
@@ -1443,6 +1447,8 @@ int hebb_sim_new(const hebb_model *m, const hebb_sim_options *opt, hebb_sim **ou
         rc = build_synapses(s, pt, &max_delay);
       if (!rc)
         rc = build_recorders(s, pt);
+      if (!rc && !(pt->xpos = calloc((size_t)P, sizeof *pt->xpos)))
+        rc = HEBB_ENOMEM;
       if (!rc)
         rc = build_plasticity(s, pt);
       if (!rc)
@@ -1623,7 +1629,7 @@ deliver_events(partition *pt, const hebb_event *ev, size_t ne, const uint16_t *r
  * third slower (perf/README.md, B5). */
 __attribute__((noinline)) static void deliver(partition *pt, uint64_t n) {
   size_t ne;
-  const hebb_event *ev = hebb_queue_due(&pt->q, n, &ne);
+  const hebb_event *ev = hebb_queue_pushed(&pt->q, n, &ne); /* in I1 order (exchange) */
   if (pt->syn_tgt16 && pt->syn_w)
     deliver_events(pt, ev, ne, pt->syn_tgt16, NULL, pt->syn_w);
   else if (pt->syn_tgt16)
@@ -1770,24 +1776,69 @@ static void critic(hebb_sim *s, partition *pt, hebb_plastic *pl, uint64_t e) {
   }
 }
 
-/* Queues the deliveries of every partition's spikes of epoch E onto this partition. */
-static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
+static int cmp_spk_order(const void *a, const void *b) {
+  const spk *x = a, *y = b;
+  if (x->step != y->step)
+    return x->step < y->step ? -1 : 1;
+  return (x->gid > y->gid) - (x->gid < y->gid);
+}
+
+/* Every partition's spikes of epoch E in one list, in (step, gid) order, into pt->xin: a
+ * merge of the outboxes, each in that order already (a partition updates its neurons in gid
+ * order, step by step); checked, and sorted should an outbox not be. */
+static int merge_outboxes(hebb_sim *s, partition *pt, uint64_t e) {
+  size_t total = 0;
   for (int q = 0; q < s->P; q++) {
-    const spkbuf *ob = &s->parts[q].out[e & 1];
-    for (size_t i = 0; i < ob->n; i++) {
-      /* a source's groups lie anywhere in the group table (B5: 100 MB a partition): fetch
-       * the next spike's while this one's are queued */
-      if (i + 1 < ob->n) {
-        const uint32_t *nx = &pt->src_groups[ob->v[i + 1].gid];
-        __builtin_prefetch(&pt->grp[nx[0]]);
-        __builtin_prefetch(&pt->grp[nx[1]]);
+    pt->xpos[q] = 0;
+    total += s->parts[q].out[e & 1].n;
+  }
+  pt->xin.n = 0;
+  for (size_t k = 0; k < total; k++) {
+    int best = -1;
+    spk v = {0, 0};
+    for (int q = 0; q < s->P; q++) {
+      const spkbuf *ob = &s->parts[q].out[e & 1];
+      if (pt->xpos[q] < ob->n && (best < 0 || cmp_spk_order(&ob->v[pt->xpos[q]], &v) < 0)) {
+        best = q;
+        v = ob->v[pt->xpos[q]];
       }
-      uint32_t gid = ob->v[i].gid;
-      uint32_t a = pt->src_groups[gid], b = pt->src_groups[gid + 1];
-      for (uint32_t g = a; g < b; g++)
-        if (hebb_queue_push(&pt->q, ob->v[i].step + pt->grp[g].delay, group_event(pt, g)))
-          part_fail(pt, HEBB_ENOMEM, "event queue");
     }
+    pt->xpos[best]++;
+    if (spk_push(&pt->xin, v.step, v.gid))
+      return HEBB_ENOMEM;
+  }
+  for (size_t k = 1; k < pt->xin.n; k++)
+    if (cmp_spk_order(&pt->xin.v[k - 1], &pt->xin.v[k]) > 0) {
+      qsort(pt->xin.v, pt->xin.n, sizeof *pt->xin.v, cmp_spk_order);
+      break;
+    }
+  return 0;
+}
+
+/* Queues the deliveries of every partition's spikes of epoch E onto this partition, in the
+ * order of invariant I1: by the spike's step, then its source gid, then group (projection,
+ * delay). A bucket receives its events epoch after epoch, so it holds them in that order
+ * and delivery needs no sort; any partitioning pushes the same order, each partition its
+ * own groups. */
+static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
+  if (merge_outboxes(s, pt, e)) {
+    part_fail(pt, HEBB_ENOMEM, "spike exchange");
+    return;
+  }
+  const spkbuf *in = &pt->xin;
+  for (size_t i = 0; i < in->n; i++) {
+    /* a source's groups lie anywhere in the group table (B5: 100 MB a partition): fetch
+     * the next spike's while this one's are queued */
+    if (i + 1 < in->n) {
+      const uint32_t *nx = &pt->src_groups[in->v[i + 1].gid];
+      __builtin_prefetch(&pt->grp[nx[0]]);
+      __builtin_prefetch(&pt->grp[nx[1]]);
+    }
+    uint32_t gid = in->v[i].gid;
+    uint32_t a = pt->src_groups[gid], b = pt->src_groups[gid + 1];
+    for (uint32_t g = a; g < b; g++)
+      if (hebb_queue_push(&pt->q, in->v[i].step + pt->grp[g].delay, group_event(pt, g)))
+        part_fail(pt, HEBB_ENOMEM, "event queue");
   }
   /* neuromodulator spikes reach every partition's plastic projections after their delay */
   for (int k = 0; k < pt->npl; k++) {

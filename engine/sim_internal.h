@@ -178,6 +178,8 @@ typedef struct {
   size_t npost;
   wsnapbuf weights;
   spkbuf out[2];
+  spkbuf xin;   /* the exchange's scratch: an epoch's spikes of all partitions, merged */
+  size_t *xpos; /* [partitions]: the merge's place in each outbox */
   spkbuf rec;
   samplebuf samples;
   staterec *srec;
@@ -229,13 +231,13 @@ static inline float syn_weight(const partition *pt, uint32_t g, uint64_t k) {
   return pt->syn_w ? pt->syn_w[k] : pt->proj_sink[pt->grp[g].proj].w;
 }
 
-/* The queue event (queue.h) that delivers group G of PT. Its key is the group's first
- * synapse, which ascends with the group id, so a step's groups come out of the queue in the
- * order of invariant I1. Its payload holds what delivery needs, so that delivery does not
- * read the group's record, which would be one more random access per group (B5: a fifth of
- * the delivery time, perf/README.md): for a static group of fewer than 2^15 synapses, its
- * size and projection (EV_GROUP clear); for any other group its id (EV_GROUP set), and
- * delivery looks the record up. Group ids are below EV_GROUP (checked at the build). */
+/* The queue event (queue.h) that delivers group G of PT: the group's first synapse (the
+ * key, which ascends with the group id) and what else delivery needs of it, so that delivery
+ * does not read the group's record, which would be one more random access per group (B5: a
+ * fifth of the delivery time, perf/README.md): for a static group of fewer than 2^15
+ * synapses, its size and projection (EV_GROUP clear); for any other group its id (EV_GROUP
+ * set), and delivery looks the record up. Group ids are below EV_GROUP (checked at the
+ * build). */
 #define EV_GROUP UINT32_C(0x80000000)
 #define EV_MAX_LEN UINT32_C(0x8000)
 

@@ -354,6 +354,32 @@ START_TEST(test_pop_empties) {
 }
 END_TEST
 
+START_TEST(test_push_order) {
+  /* hebb_queue_pushed hands a step's events back as pushed, unsorted, whatever the sizes
+   * and interleaving of the steps' pushes; that is the order the engine delivers in */
+  rng_seed(21);
+  hebb_queue q;
+  ck_assert_int_eq(hebb_queue_init(&q, 15, 0), 0);
+  vec ref[16] = {{0}};
+  for (uint32_t k = 0; k < 20000; k++) {
+    uint32_t s = rng_below(16);
+    hebb_event ev = event_of(draw_key());
+    ck_assert_int_eq(hebb_queue_push(&q, s, ev), 0);
+    vec_push(&ref[s], ev);
+  }
+  for (uint32_t s = 0; s < 16; s++) {
+    size_t n = 0;
+    const hebb_event *ev = hebb_queue_pushed(&q, s, &n);
+    ck_assert_uint_eq(n, ref[s].n);
+    for (size_t i = 0; i < n; i++)
+      ck_assert_msg(ev[i] == ref[s].v[i], "step %u: event %zu not in push order", s, i);
+    hebb_queue_pop(&q, s);
+    free(ref[s].v);
+  }
+  hebb_queue_free(&q);
+}
+END_TEST
+
 START_TEST(test_bytes) {
   hebb_queue q;
   ck_assert_int_eq(hebb_queue_init(&q, 100, 0), 0);
@@ -381,6 +407,7 @@ static Suite *queue_suite(void) {
   tcase_add_test(tc, test_wrap_around);
   tcase_add_test(tc, test_range);
   tcase_add_test(tc, test_pop_empties);
+  tcase_add_test(tc, test_push_order);
   tcase_add_test(tc, test_bytes);
   suite_add_tcase(s, tc);
   return s;

@@ -31,6 +31,37 @@ for model in examples/coba.yaml examples/cuba.yaml tests/data/poisson_delays.yam
   done
 done
 
+# The order in which a neuron sums the events of one step (invariant I1): by the spike's step,
+# then the source's gid. Three inputs arrive together at 3 ms: a (1 pA) and b (1 pA) spiked
+# at 2 ms, c (2^53 pA) at 1 ms with the longer delay, so c comes first although its gid is
+# the largest: (2^53 + 1) + 1 = 2^53 in binary64 (ties to even), where a, b, c in gid order
+# would give 2^53 + 2. The same on 1 to 3 threads (the outboxes of the partitions merged).
+cat > "$WORK/order.yaml" <<EOF
+simulation: {dt: 0.1 ms, duration: 4 ms, seed: 1}
+populations:
+  - name: tgt
+    size: 1
+    model: iaf_psc_exp
+    params: {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV, V_reset: 0 mV, V_th: 1e30 mV,
+             tau_syn_ex: 1 ms, tau_syn_in: 1 ms, precision: double}
+stimuli:
+  - {name: a, size: 1, model: spike_generator, spike_times: [[2 ms]]}
+  - {name: b, size: 1, model: spike_generator, spike_times: [[2 ms]]}
+  - {name: c, size: 1, model: spike_generator, spike_times: [[1 ms]]}
+projections:
+  - {source: a, target: tgt, rule: all_to_all, weight: 1 pA, delay: 1 ms}
+  - {source: b, target: tgt, rule: all_to_all, weight: 1 pA, delay: 1 ms}
+  - {source: c, target: tgt, rule: all_to_all, weight: 9007199254740992 pA, delay: 2 ms}
+record:
+  state:
+    - {population: tgt, variables: [I_syn_ex], interval: 0.1 ms}
+EOF
+for t in 1 2 3; do
+  "$HEBB" run "$WORK/order.yaml" -o "$WORK/order-$t" --threads "$t" -q
+  got=$("$HEBB" state "$WORK/order-$t" | awk -F'\t' '$4 == "3.0" { print $5 }')
+  check "summation order at $t threads: I_syn_ex at 3 ms is 2^53 ($got)" test "$got" = 9007199254740992
+done
+
 # Running in pieces gives the same as one run: a chunked run is what the CLI does, so
 # compare the 600 ms prefix of a longer run with the 600 ms run.
 "$HEBB" run "$SRC/tests/data/poisson_delays.yaml" -o "$WORK/long" --threads 2 --duration 900ms -q
