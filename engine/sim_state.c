@@ -152,13 +152,6 @@ typedef struct {
   uint32_t gid;
 } flight;
 
-static int cmp_flight(const void *a, const void *b) {
-  const flight *x = a, *y = b;
-  if (x->step != y->step)
-    return x->step < y->step ? -1 : 1;
-  return x->gid < y->gid ? -1 : x->gid > y->gid;
-}
-
 /* The source gid of group G of PT (of N neurons): the last gid whose groups start at or
  * before G, by bisection of src_groups (groups are sorted by source). */
 static uint32_t group_source(const partition *pt, uint32_t n, uint32_t g) {
@@ -190,10 +183,29 @@ static uint32_t event_group(const partition *pt, hebb_event ev) {
   return l;
 }
 
-/* Every spike with a delivery still queued on some partition, sorted and unique. */
+/* One queued delivery: the spike (step, gid) and the group (partition, index) it reaches. */
+typedef struct {
+  uint64_t step;
+  uint32_t gid, part, g;
+} queued;
+
+static int cmp_queued(const void *a, const void *b) {
+  const queued *x = a, *y = b;
+  if (x->step != y->step)
+    return x->step < y->step ? -1 : 1;
+  if (x->gid != y->gid)
+    return x->gid < y->gid ? -1 : 1;
+  if (x->part != y->part)
+    return x->part < y->part ? -1 : 1;
+  return (x->g > y->g) - (x->g < y->g);
+}
+
+/* Every spike with a delivery still queued on some partition, sorted, each as often as it
+ * was emitted: a spike generator may emit one neuron's spike twice in a step, and then each
+ * of its groups is queued twice (the largest count of one group is the spike's). */
 static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
   size_t n = 0, cap = 0;
-  flight *v = NULL;
+  queued *v = NULL;
   for (int p = 0; p < s->P; p++) {
     const partition *pt = &s->parts[p];
     const hebb_queue *q = &pt->q;
@@ -203,7 +215,7 @@ static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
       for (uint32_t e = 0; e < b->n; e++) {
         if (n == cap) {
           cap = cap ? 2 * cap : 4096;
-          flight *nv = realloc(v, cap * sizeof *nv);
+          queued *nv = realloc(v, cap * sizeof *nv);
           if (!nv) {
             free(v);
             return HEBB_ENOMEM;
@@ -211,17 +223,36 @@ static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
           v = nv;
         }
         uint32_t g = event_group(pt, b->ev[e]);
-        v[n++] = (flight){t - pt->grp[g].delay, group_source(pt, (uint32_t)s->m->total_neurons, g)};
+        v[n++] = (queued){t - pt->grp[g].delay, group_source(pt, (uint32_t)s->m->total_neurons, g),
+                          (uint32_t)p, g};
       }
     }
   }
   if (n)
-    qsort(v, n, sizeof *v, cmp_flight);
+    qsort(v, n, sizeof *v, cmp_queued);
+  /* a spike's entries are adjacent, those of one group of it too; at most n flights */
+  flight *f = malloc((n ? n : 1) * sizeof *f);
+  if (!f) {
+    free(v);
+    return HEBB_ENOMEM;
+  }
   size_t u = 0;
-  for (size_t i = 0; i < n; i++)
-    if (u == 0 || cmp_flight(&v[u - 1], &v[i]) != 0)
-      v[u++] = v[i];
-  *out = v;
+  for (size_t i = 0; i < n;) {
+    size_t j = i, times = 0;
+    while (j < n && v[j].step == v[i].step && v[j].gid == v[i].gid) {
+      size_t r = j;
+      while (r < n && cmp_queued(&v[r], &v[j]) == 0)
+        r++;
+      if (r - j > times)
+        times = r - j;
+      j = r;
+    }
+    for (size_t c = 0; c < times; c++)
+      f[u++] = (flight){v[i].step, v[i].gid};
+    i = j;
+  }
+  free(v);
+  *out = f;
   *nout = u;
   return 0;
 }

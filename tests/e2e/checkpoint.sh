@@ -178,4 +178,39 @@ check "another model's checkpoint: the message names the model hashes" \
 "$HEBB" inspect "$good" > "$WORK/inspect.txt"
 check "hebb inspect lists the sections" grep -q "plasticity" "$WORK/inspect.txt"
 check "hebb inspect shows the time" grep -q "^time        50 ms (step 500)" "$WORK/inspect.txt"
+
+# A spike generator that emits one neuron's spike twice in a step: both deliveries are in
+# flight at the checkpoint (3 ms delay; written at 3 ms, the first epoch boundary after 2 ms),
+# and both must arrive after a resume on any number of threads: the current from 3.5 ms on
+# (twice the weight at 4 ms) as in the uninterrupted run. A resume into a new directory
+# records from the checkpoint on.
+cat > "$WORK/twin.yaml" <<EOF
+simulation: {dt: 0.1 ms, duration: 6 ms, seed: 1}
+populations:
+  - name: tgt
+    size: 1
+    model: iaf_psc_exp
+    params: {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV, V_reset: 0 mV, V_th: 1e30 mV,
+             tau_syn_ex: 1 ms, tau_syn_in: 1 ms, precision: double}
+stimuli:
+  - {name: g, size: 1, model: spike_generator, spike_times: [[1 ms, 1 ms]]}
+projections:
+  - {source: g, target: tgt, rule: all_to_all, weight: 10 pA, delay: 3 ms}
+record:
+  state:
+    - {population: tgt, variables: [I_syn_ex], interval: 0.1 ms}
+EOF
+"$HEBB" run "$WORK/twin.yaml" -o "$WORK/twin" -q --checkpoint-every 2ms --keep 5
+"$HEBB" state "$WORK/twin" > "$WORK/twin.state"
+check "twin spikes, uninterrupted: 20 pA at 4 ms" \
+  grep -qP "^tgt\t0\tI_syn_ex\t4.0\t20$" "$WORK/twin.state"
+awk -F'\t' '$4 >= 3.5' "$WORK/twin.state" > "$WORK/twin.late"
+check "twin spikes: 26 samples from 3.5 to 6 ms" test "$(wc -l < "$WORK/twin.late")" -eq 26
+for t in 1 2 3; do
+  "$HEBB" run "$WORK/twin.yaml" -o "$WORK/twin-r$t" -q --threads $t \
+    --resume "$WORK/twin/checkpoints/step-000000000030.ckpt"
+  "$HEBB" state "$WORK/twin-r$t" | awk -F'\t' '$4 >= 3.5' > "$WORK/twin-r$t.state"
+  check "twin spikes in flight, resumed on $t threads: the same current as uninterrupted" \
+    cmp -s "$WORK/twin.late" "$WORK/twin-r$t.state"
+done
 finish
