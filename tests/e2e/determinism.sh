@@ -39,11 +39,7 @@ done
 cat > "$WORK/order.yaml" <<EOF
 simulation: {dt: 0.1 ms, duration: 4 ms, seed: 1}
 populations:
-  - name: tgt
-    size: 1
-    model: iaf_psc_exp
-    params: {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV, V_reset: 0 mV, V_th: 1e30 mV,
-             tau_syn_ex: 1 ms, tau_syn_in: 1 ms, precision: double}
+$(probe_population)
 stimuli:
   - {name: a, size: 1, model: spike_generator, spike_times: [[2 ms]]}
   - {name: b, size: 1, model: spike_generator, spike_times: [[2 ms]]}
