@@ -1776,7 +1776,8 @@ static void critic(hebb_sim *s, partition *pt, hebb_plastic *pl, uint64_t e) {
   }
 }
 
-static int cmp_spk_order(const void *a, const void *b) {
+/* Spikes in (step, gid) order. */
+static int cmp_spk(const void *a, const void *b) {
   const spk *x = a, *y = b;
   if (x->step != y->step)
     return x->step < y->step ? -1 : 1;
@@ -1784,8 +1785,9 @@ static int cmp_spk_order(const void *a, const void *b) {
 }
 
 /* Every partition's spikes of epoch E in one list, in (step, gid) order, into pt->xin: a
- * merge of the outboxes, each in that order already (a partition updates its neurons in gid
- * order, step by step); checked, and sorted should an outbox not be. */
+ * merge of the outboxes, each in that order already (update emits step by step, block by
+ * block in population order, so in ascending gid0, and within a block in ascending local
+ * index; the determinism tests compare 1 to 4 threads, which would differ otherwise). */
 static int merge_outboxes(hebb_sim *s, partition *pt, uint64_t e) {
   size_t total = 0;
   for (int q = 0; q < s->P; q++) {
@@ -1798,7 +1800,7 @@ static int merge_outboxes(hebb_sim *s, partition *pt, uint64_t e) {
     spk v = {0, 0};
     for (int q = 0; q < s->P; q++) {
       const spkbuf *ob = &s->parts[q].out[e & 1];
-      if (pt->xpos[q] < ob->n && (best < 0 || cmp_spk_order(&ob->v[pt->xpos[q]], &v) < 0)) {
+      if (pt->xpos[q] < ob->n && (best < 0 || cmp_spk(&ob->v[pt->xpos[q]], &v) < 0)) {
         best = q;
         v = ob->v[pt->xpos[q]];
       }
@@ -1807,11 +1809,6 @@ static int merge_outboxes(hebb_sim *s, partition *pt, uint64_t e) {
     if (spk_push(&pt->xin, v.step, v.gid))
       return HEBB_ENOMEM;
   }
-  for (size_t k = 1; k < pt->xin.n; k++)
-    if (cmp_spk_order(&pt->xin.v[k - 1], &pt->xin.v[k]) > 0) {
-      qsort(pt->xin.v, pt->xin.n, sizeof *pt->xin.v, cmp_spk_order);
-      break;
-    }
   return 0;
 }
 
@@ -2143,13 +2140,6 @@ static int pop_of_gid(const hebb_model *m, uint32_t gid) {
       hi = mid - 1;
   }
   return lo;
-}
-
-static int cmp_spk(const void *a, const void *b) {
-  const spk *x = a, *y = b;
-  if (x->step != y->step)
-    return x->step < y->step ? -1 : 1;
-  return (x->gid > y->gid) - (x->gid < y->gid);
 }
 
 int hebb_sim_take_spikes(hebb_sim *s, hebb_spike **spikes, size_t *n) {

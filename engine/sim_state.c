@@ -201,8 +201,10 @@ static int cmp_queued(const void *a, const void *b) {
 }
 
 /* Every spike with a delivery still queued on some partition, sorted, each as often as it
- * was emitted: a spike generator may emit one neuron's spike twice in a step, and then each
- * of its groups is queued twice (the largest count of one group is the spike's). */
+ * was emitted: a generator may emit one neuron's spike more than once in a step (a spike
+ * generator's repeated times, a Poisson generator's count), and then each of its groups is
+ * queued as often. All copies of a group arrive in the same step, so every group of the
+ * spike still queued is queued that many times: its first group's count is the spike's. */
 static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
   size_t n = 0, cap = 0;
   queued *v = NULL;
@@ -238,18 +240,11 @@ static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
   }
   size_t u = 0;
   for (size_t i = 0; i < n;) {
-    size_t j = i, times = 0;
-    while (j < n && v[j].step == v[i].step && v[j].gid == v[i].gid) {
-      size_t r = j;
-      while (r < n && cmp_queued(&v[r], &v[j]) == 0)
-        r++;
-      if (r - j > times)
-        times = r - j;
-      j = r;
-    }
-    for (size_t c = 0; c < times; c++)
-      f[u++] = (flight){v[i].step, v[i].gid};
-    i = j;
+    const flight sp = {v[i].step, v[i].gid};
+    for (size_t c = i; c < n && cmp_queued(&v[c], &v[i]) == 0; c++)
+      f[u++] = sp;
+    while (i < n && v[i].step == sp.step && v[i].gid == sp.gid)
+      i++;
   }
   free(v);
   *out = f;

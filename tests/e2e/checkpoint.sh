@@ -209,4 +209,18 @@ for t in 1 2 3; do
   check "twin spikes in flight, resumed on $t threads: the same current as uninterrupted" \
     cmp -s "$WORK/twin.late" "$WORK/twin-r$t.state"
 done
+# The same through a Poisson generator whose counts in a step are often above one (20 at
+# 8 kHz, 0.8 spikes a step each): the current after a resume on 2 threads as uninterrupted.
+sed -e 's/duration: 6 ms/duration: 8 ms/' \
+  -e 's/{name: g, size: 1, model: spike_generator.*}/{name: g, size: 20, model: poisson_generator, params: {rate: 8 kHz}}/' \
+  "$WORK/twin.yaml" > "$WORK/multi.yaml"
+check "multiplicity: the model is the Poisson one" grep -q "rate: 8 kHz" "$WORK/multi.yaml"
+"$HEBB" run "$WORK/multi.yaml" -o "$WORK/multi" -q --checkpoint-every 2ms --keep 5
+"$HEBB" state "$WORK/multi" | awk -F'\t' '$4 >= 3.5' > "$WORK/multi.late"
+"$HEBB" run "$WORK/multi.yaml" -o "$WORK/multi-r" -q --threads 2 \
+  --resume "$WORK/multi/checkpoints/step-000000000030.ckpt"
+"$HEBB" state "$WORK/multi-r" | awk -F'\t' '$4 >= 3.5' > "$WORK/multi-r.state"
+check "multiplicity: 46 samples from 3.5 to 8 ms" test "$(wc -l < "$WORK/multi.late")" -eq 46
+check "multiplicity: Poisson counts in flight, resumed on 2 threads: the same current" \
+  cmp -s "$WORK/multi.late" "$WORK/multi-r.state"
 finish
