@@ -1167,6 +1167,10 @@ uint64_t hebb_model_hash(const hebb_model *m) {
     h_u64(h, (uint64_t)s->source);
     h_u64(h, (uint64_t)s->target);
     h_u64(h, (uint64_t)s->rule);
+    /* fixed_total_number draws in-degrees, then each target's sources; it drew every pair from
+     * one stream before: the tag makes a checkpoint of that other network refused */
+    if (s->rule == HEBB_CONN_FIXED_TOTAL_NUMBER)
+      h_str(h, "in-degrees by binomial chain");
     h_f64(h, s->p);
     h_u64(h, s->n);
     h_u64(h, s->allow_autapses);

@@ -24,6 +24,7 @@ enum {
   HEBB_STREAM_POISSON = 5,  /* per population: Poisson generator spikes */
   HEBB_STREAM_CRITIC = 6,   /* per projection: delays of its critic's rewards */
   HEBB_STREAM_FEEDBACK = 7, /* per feedback: random feedback weights B_ki */
+  HEBB_STREAM_INDEGREE = 8, /* per projection: fixed_total_number's in-degrees */
 };
 
 typedef struct {

@@ -26,6 +26,8 @@
 
 #include "bigmem.h"
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <linux/perf_event.h>
 #include <math.h>
 #include <omp.h>
@@ -368,9 +370,93 @@ __attribute__((noinline)) static void philox_lanes(uint32_t c[4][HEBB_PHILOX_LAN
   hebb_philox_lanes(c, seed);
 }
 
+/* The uniform integers hebb_rng_below draws from sequence (stream, id, 0), the Philox blocks
+ * computed HEBB_PHILOX_LANES at a time (block b has the counter {id, b, b >> 32, stream}):
+ * the same values, several times faster than one block at a time. */
+typedef struct {
+  uint32_t c[4][HEBB_PHILOX_LANES];
+  uint64_t seed, block; /* the next block to compute */
+  uint32_t stream, id;
+  int pos; /* the next draw in c, two words each */
+} belowseq;
+
+static void belowseq_init(belowseq *q, uint64_t seed, uint32_t stream, uint32_t id) {
+  q->seed = seed;
+  q->stream = stream;
+  q->id = id;
+  q->block = 0;
+  q->pos = 2 * HEBB_PHILOX_LANES;
+}
+
+static inline uint64_t belowseq_next(belowseq *q, uint64_t n) {
+  if (q->pos == 2 * HEBB_PHILOX_LANES) {
+    for (int i = 0; i < HEBB_PHILOX_LANES; i++) {
+      q->c[0][i] = q->id;
+      q->c[1][i] = (uint32_t)(q->block + (uint64_t)i);
+      q->c[2][i] = (uint32_t)((q->block + (uint64_t)i) >> 32);
+      q->c[3][i] = q->stream;
+    }
+    philox_lanes(q->c, q->seed);
+    q->block += HEBB_PHILOX_LANES;
+    q->pos = 0;
+  }
+  int b = q->pos >> 1, w = (q->pos & 1) << 1;
+  q->pos++;
+  return hebb_below2(q->c[w][b], q->c[w + 1][b], n);
+}
+
+/* A hebb_rng as GSL's generator (gsl_ran_binomial draws from it): 53-bit uniforms. */
+static unsigned long gsl_philox_get(void *st) {
+  return hebb_rng_u32(st);
+}
+static double gsl_philox_get_double(void *st) {
+  return hebb_rng_uniform(st);
+}
+static void gsl_philox_set(void *st, unsigned long seed) {
+  (void)st; /* seeded by hebb_rng_init */
+  (void)seed;
+}
+static const gsl_rng_type gsl_philox = {"hebb_philox",        0xffffffffUL,   0,
+                                        sizeof(hebb_rng),     gsl_philox_set, gsl_philox_get,
+                                        gsl_philox_get_double};
+
+/* The in-degrees of fixed_total_number projection PROJ: N pairs drawn uniformly among the
+ * allowed ones give every target the same chance, so the in-degrees are multinomial (N;
+ * 1/nt, ..., 1/nt), drawn as a chain of binomials, target t taking Binomial(N left,
+ * 1 / (nt - t)) from one sequence of the projection, in target order. Every partition draws
+ * the whole chain (nt binomials, BTPE) and keeps its own targets' in-degrees in DEG (block
+ * local index). */
+static void total_indegrees(const hebb_sim *s, const partition *pt, int proj, uint64_t *deg) {
+  const hebb_model *m = s->m;
+  const hebb_projection_spec *sp = &m->projs[proj].spec;
+  const hebb_pop *tgt = &m->pops[sp->target];
+  const block *tb = &pt->blocks[sp->target];
+  hebb_rng r;
+  hebb_rng_init(&r, m->seed, hebb_stream(HEBB_STREAM_INDEGREE, (uint32_t)proj), 0, 0);
+  gsl_rng g = {&gsl_philox, &r};
+  uint64_t left = sp->n;
+  for (uint32_t t = 0; t < tgt->size; t++) {
+    uint64_t k = 0;
+    if (t + 1 == tgt->size) {
+      k = left;
+    } else {
+      const double p = 1.0 / (double)(tgt->size - t);
+      for (uint64_t todo = left; todo;) { /* GSL takes n in an unsigned int */
+        unsigned int c = todo > (1u << 31) ? 1u << 31 : (unsigned int)todo;
+        k += gsl_ran_binomial(&g, p, c);
+        todo -= c;
+      }
+    }
+    left -= k;
+    uint32_t tg = tgt->gid0 + t;
+    if (tg % (uint32_t)s->P == (uint32_t)pt->id)
+      deg[tg / (uint32_t)s->P - tb->l0] = k;
+  }
+}
+
 /* Generates projection PROJ's synapses onto this partition. Per-target rules draw from the
- * target's stream; fixed_outdegree from each source's; fixed_total_number from one
- * sequence that every partition walks in full, keeping its own targets. */
+ * target's stream (fixed_total_number after its in-degrees, total_indegrees); fixed_outdegree
+ * from each source's. */
 static int generate(hebb_sim *s, partition *pt, int proj, genctx *io) {
   const hebb_model *m = s->m;
   const hebb_proj *pj = &m->projs[proj];
@@ -392,6 +478,7 @@ static int generate(hebb_sim *s, partition *pt, int proj, genctx *io) {
   const bool same = sp->source == sp->target;
   const uint32_t cstream = hebb_stream(HEBB_STREAM_CONNECT, (uint32_t)proj);
   hebb_rng r;
+  belowseq q;
   drawnset ds = {0};
   int rc = 0;
 
@@ -448,11 +535,11 @@ static int generate(hebb_sim *s, partition *pt, int proj, genctx *io) {
       break;
     for (uint32_t l = 0; l < tb->n && !g.rc; l++) {
       uint32_t tg = part_gid(pt, s->P, tb->l0 + l);
-      hebb_rng_init(&r, m->seed, cstream, tg, 0);
+      belowseq_init(&q, m->seed, cstream, tg);
       for (uint64_t k = 0; k < sp->n; k++) {
         uint32_t j;
         for (;;) {
-          j = (uint32_t)hebb_rng_below(&r, ns);
+          j = (uint32_t)belowseq_next(&q, ns);
           if (same && !sp->allow_autapses && src->gid0 + j == tg)
             continue;
           if (!sp->allow_multapses && drawn_test_set(&ds, j))
@@ -496,40 +583,25 @@ static int generate(hebb_sim *s, partition *pt, int proj, genctx *io) {
     break;
   }
   case HEBB_CONN_FIXED_TOTAL_NUMBER: {
-    uint64_t *ord = calloc(tb->n ? tb->n : 1, sizeof *ord);
-    if (!ord) {
+    /* each target's sources from its own stream, as fixed_indegree with multapses */
+    uint64_t *deg = malloc((tb->n ? tb->n : 1) * sizeof *deg);
+    if (!deg) {
       rc = HEBB_ENOMEM;
       break;
     }
-    /* the pair (or redrawn autapse) drawn b-th takes block b of the sequence (cstream, 0, 0),
-     * four words: computed HEBB_PHILOX_LANES blocks at a time */
-    uint32_t c[4][HEBB_PHILOX_LANES];
-    uint64_t k = 0;
-    /* ceil(2^64 / P) for P > 1: floor(pinv * x / 2^64) = x / P for every 32-bit x (Lemire
-     * et al., "Faster remainder by direct computation", 2019) */
-    const uint64_t pinv = UINT64_MAX / (uint64_t)s->P + 1;
-    for (uint64_t b0 = 0; k < sp->n && !g.rc; b0 += HEBB_PHILOX_LANES) {
-      for (int i = 0; i < HEBB_PHILOX_LANES; i++) {
-        c[0][i] = 0;
-        c[1][i] = (uint32_t)(b0 + (uint64_t)i);
-        c[2][i] = (uint32_t)((b0 + (uint64_t)i) >> 32);
-        c[3][i] = cstream;
-      }
-      philox_lanes(c, m->seed);
-      for (int i = 0; i < HEBB_PHILOX_LANES && k < sp->n; i++) {
-        uint32_t j = (uint32_t)hebb_below2(c[0][i], c[1][i], ns);
-        uint32_t t = (uint32_t)hebb_below2(c[2][i], c[3][i], nt);
-        if (same && !sp->allow_autapses && j == t)
-          continue;
-        k++;
-        /* l = tg / P, and tg mod P picks the partition; a multiply, not a division */
-        uint32_t tg = tgt->gid0 + t;
-        uint32_t l = s->P == 1 ? tg : (uint32_t)(((unsigned __int128)pinv * tg) >> 64);
-        if (tg - l * (uint32_t)s->P == (uint32_t)pt->id)
-          emit(&g, src->gid0 + j, l, ord[l - tb->l0]++);
+    total_indegrees(s, pt, proj, deg);
+    for (uint32_t l = 0; l < tb->n && !g.rc; l++) {
+      uint32_t tg = part_gid(pt, s->P, tb->l0 + l);
+      belowseq_init(&q, m->seed, cstream, tg);
+      for (uint64_t k = 0; k < deg[l]; k++) {
+        uint32_t j;
+        do
+          j = (uint32_t)belowseq_next(&q, ns);
+        while (same && !sp->allow_autapses && src->gid0 + j == tg);
+        emit(&g, src->gid0 + j, tb->l0 + l, k);
       }
     }
-    free(ord);
+    free(deg);
     break;
   }
   }

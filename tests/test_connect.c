@@ -593,6 +593,59 @@ START_TEST(test_probe_fixed_total_number) {
 }
 END_TEST
 
+/* The variance of N values around their expected mean MU. */
+static double spread(const int *v, uint32_t n, double mu) {
+  double s = 0;
+  for (uint32_t i = 0; i < n; i++)
+    s += (v[i] - mu) * (v[i] - mu);
+  return s / n;
+}
+
+/* fixed_total_number draws in-degrees (a binomial chain) and then each target's sources: the
+ * joint law must be that of N independent uniform pairs. In-degrees binomial(N, 1/nt),
+ * out-degrees binomial(N, 1/ns), the pair counts about Poisson(N / (ns nt)), and no
+ * preference for early or late targets. */
+START_TEST(test_fixed_total_number_law) {
+  const uint32_t ns = 300, nt = 400;
+  const uint64_t total = 120000;
+  conn_matrix x;
+  probe_all_threads(rule_spec(HEBB_CONN_FIXED_TOTAL_NUMBER, 0, total, true, true), ns, nt, false, 7,
+                    &x);
+  ck_assert_uint_eq(x.synapses, total);
+  int *in = malloc(nt * sizeof *in), *out = malloc(ns * sizeof *out);
+  ck_assert_ptr_nonnull(in);
+  ck_assert_ptr_nonnull(out);
+  for (uint32_t i = 0; i < nt; i++)
+    in[i] = in_degree(&x, i);
+  for (uint32_t j = 0; j < ns; j++)
+    out[j] = out_degree(&x, j);
+  /* sample variances: relative standard errors sqrt(2 / n), 7 % and 8 %; 25 % is over 3 */
+  const double mu_in = (double)total / nt, var_in = mu_in * (1 - 1.0 / nt);
+  const double mu_out = (double)total / ns, var_out = mu_out * (1 - 1.0 / ns);
+  double v_in = spread(in, nt, mu_in), v_out = spread(out, ns, mu_out);
+  ck_assert_msg(fabs(v_in / var_in - 1) < 0.25, "in-degree variance %g, expected %g", v_in, var_in);
+  ck_assert_msg(fabs(v_out / var_out - 1) < 0.25, "out-degree variance %g, expected %g", v_out,
+                var_out);
+  /* first half of the targets against the second: each binomial(N, 1/2), sd sqrt(N) / 2 */
+  long first = 0;
+  for (uint32_t i = 0; i < nt / 2; i++)
+    first += in[i];
+  ck_assert_msg(fabs((double)first - total / 2.0) < 5 * sqrt((double)total) / 2,
+                "the first half of the targets has %ld of %llu synapses", first,
+                (unsigned long long)total);
+  /* pair counts: mean 1, variance 1 - 1/(ns nt), standard error of the variance
+   * sqrt(3 / (ns nt)) = 0.5 %; 3 % is 6 of them */
+  double v_pair = 0;
+  for (size_t q = 0; q < (size_t)ns * nt; q++)
+    v_pair += (x.c[q] - 1.0) * (x.c[q] - 1.0);
+  v_pair /= (double)ns * nt;
+  ck_assert_msg(fabs(v_pair - 1) < 0.03, "pair count variance %g, expected 1", v_pair);
+  free(in);
+  free(out);
+  conn_free(&x);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------------- */
 /* Determinism of a whole network across thread counts */
 
@@ -1017,6 +1070,7 @@ static Suite *connect_suite(void) {
   tcase_add_test(probes, test_probe_fixed_indegree);
   tcase_add_test(probes, test_probe_fixed_outdegree);
   tcase_add_test(probes, test_probe_fixed_total_number);
+  tcase_add_test(probes, test_fixed_total_number_law);
   suite_add_tcase(s, probes);
   TCase *det = tcase_create("determinism");
   tcase_set_timeout(det, 60);
