@@ -3,12 +3,11 @@
  * Delays are bounded, so the queue is a ring of per-step buckets (a calendar queue): pushing
  * an event for step s appends to bucket s mod ring size, and the events due at a step are
  * that bucket's contents. Both are O(1) amortised. An event is 64 bits: a 32-bit key in the
- * high half and a payload in the low half. hebb_queue_pushed hands a step's events back in
- * the order they were pushed, hebb_queue_due in ascending key order, events of equal keys in
- * push order (most buckets arrive sorted and only need the check). The simulation pushes in
- * the order of invariant I1 and delivers in push order (sim.c, exchange), so it never sorts;
- * its events are what delivery needs of a synapse group (sim_internal.h, group_event).
- * Pushes happen at epoch boundaries, where buckets may grow; popping never allocates.
+ * high half and a payload in the low half; the queue does not look inside. hebb_queue_pushed
+ * hands a step's events back in the order they were pushed: the simulation pushes in the order
+ * of invariant I1 (sim.c, exchange), so it never sorts; its events are what delivery needs of
+ * a synapse group (sim_internal.h, group_event). Pushes happen at epoch boundaries, where
+ * buckets may grow; popping never allocates.
  */
 #ifndef HEBB_ENGINE_QUEUE_H
 #define HEBB_ENGINE_QUEUE_H
@@ -26,16 +25,11 @@ typedef struct {
 
 typedef struct {
   hebb_bucket *b;
-  uint32_t mask;       /* ring size - 1, ring size a power of two */
-  uint64_t now;        /* steps before now have been popped */
-  hebb_event *scratch; /* radix-sort buffer, as large as the largest bucket */
-  uint32_t scratch_cap;
-  uint64_t pushed; /* events pushed so far */
+  uint32_t mask;    /* ring size - 1, ring size a power of two */
+  uint64_t now;     /* steps before now have been popped */
+  uint32_t max_cap; /* the largest bucket's capacity: no step holds more events */
+  uint64_t pushed;  /* events pushed so far */
 } hebb_queue;
-
-/* Buckets of at least this many events are radix-sorted, smaller ones insertion-sorted (the
- * crossover measured on B5's group ids). */
-#define HEBB_QUEUE_RADIX_MIN 160
 
 /* A queue that can hold events up to HORIZON steps after the current step. */
 int hebb_queue_init(hebb_queue *q, uint32_t horizon, uint64_t now);
@@ -47,8 +41,6 @@ static inline int hebb_queue_push(hebb_queue *q, uint64_t step, hebb_event ev);
 int hebb__queue_push_slow(hebb_queue *q, uint64_t step, hebb_event ev);
 /* The events due at STEP (== now), in the order they were pushed. */
 const hebb_event *hebb_queue_pushed(const hebb_queue *q, uint64_t step, size_t *n);
-/* The events due at STEP (== now), in ascending key order, equal keys in push order. */
-const hebb_event *hebb_queue_due(hebb_queue *q, uint64_t step, size_t *n);
 /* Empties the bucket of STEP and advances now past it. */
 void hebb_queue_pop(hebb_queue *q, uint64_t step);
 /* Empties every bucket (keeping their memory) and sets now to NOW. */
@@ -58,8 +50,7 @@ size_t hebb_queue_bytes(const hebb_queue *q);
 
 static inline int hebb_queue_push(hebb_queue *q, uint64_t step, hebb_event ev) {
   hebb_bucket *b = &q->b[step & q->mask];
-  /* the fast path: a step in the ring and room in its bucket (the sort buffer is as large as
-   * every bucket's capacity, hebb__queue_push_slow sees to that) */
+  /* the fast path: a step in the ring and room in its bucket */
   if (step >= q->now && step - q->now <= q->mask && b->n < b->cap) {
     b->ev[b->n++] = ev;
     q->pushed++;

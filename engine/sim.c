@@ -1928,11 +1928,11 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
     if (pt->pl[k].has_critic)
       critic(s, pt, &pt->pl[k], e);
   /* the arrivals of a step are at most a bucket: size the list here, not on the hot path */
-  if (pt->npl && pt->arrivals_cap < pt->q.scratch_cap) {
-    uint32_t *na = realloc(pt->arrivals, pt->q.scratch_cap * sizeof *na);
+  if (pt->npl && pt->arrivals_cap < pt->q.max_cap) {
+    uint32_t *na = realloc(pt->arrivals, pt->q.max_cap * sizeof *na);
     if (na) {
       pt->arrivals = na;
-      pt->arrivals_cap = pt->q.scratch_cap;
+      pt->arrivals_cap = pt->q.max_cap;
     } else {
       part_fail(pt, HEBB_ENOMEM, "plastic arrivals");
     }

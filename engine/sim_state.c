@@ -266,12 +266,12 @@ static int requeue(hebb_sim *s, const flight *v, uint64_t n) {
           return HEBB_ENOMEM;
       }
     }
-    if (pt->npl && pt->arrivals_cap < pt->q.scratch_cap) {
-      uint32_t *na = realloc(pt->arrivals, pt->q.scratch_cap * sizeof *na);
+    if (pt->npl && pt->arrivals_cap < pt->q.max_cap) {
+      uint32_t *na = realloc(pt->arrivals, pt->q.max_cap * sizeof *na);
       if (!na)
         return HEBB_ENOMEM;
       pt->arrivals = na;
-      pt->arrivals_cap = pt->q.scratch_cap;
+      pt->arrivals_cap = pt->q.max_cap;
     }
   }
   return 0;

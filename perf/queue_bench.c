@@ -16,11 +16,9 @@
  * with --mode synapse it pushes one event per synapse (about 1e9 per model second), as a
  * simulator without groups would. Both queues must hand back the same events in the same
  * order; a checksum over the popped sequence checks it, and the program fails (exit 1) when
- * they differ. The order within a step is, with --order pushed (the default, what the engine
- * does since its exchange pushes in the order of invariant I1), the order of the pushes: the
- * calendar hands a bucket back as it is (hebb_queue_pushed) and the heap's keys are (step,
- * push count); with --order sorted, ascending event id: the calendar sorts each bucket
- * (hebb_queue_due) and the heap's keys are (step, event).
+ * they differ. The order within a step is that of the pushes, what the engine delivers in
+ * (its exchange pushes in the order of invariant I1): the calendar hands a bucket back as it
+ * is (hebb_queue_pushed) and the heap's keys are (step, push count).
  *
  * Only the queue operations are timed: the events of a step are drawn first, then pushed
  * into each queue under the clock, and each queue's due events are popped under the clock;
@@ -30,7 +28,7 @@
  * events in flight.
  *
  * usage: queue_bench [--duration MS] [--scale S] [--mode group|synapse]
- *                    [--queue both|calendar|heap] [--order pushed|sorted] [--seed N]
+ *                    [--queue both|calendar|heap] [--seed N]
  */
 #define _POSIX_C_SOURCE 199309L
 
@@ -224,13 +222,12 @@ static uint64_t mix(uint64_t h, uint64_t step, uint32_t ev) {
 
 static void usage(void) {
   fprintf(stderr, "usage: queue_bench [--duration MS] [--scale S] [--mode group|synapse]\n"
-                  "                   [--queue both|calendar|heap] [--order pushed|sorted] "
-                  "[--seed N]\n");
+                  "                   [--queue both|calendar|heap] [--seed N]\n");
 }
 
 int main(int argc, char **argv) {
   double duration_ms = 100.0, scale = 1.0;
-  int per_synapse = 0, use_cal = 1, use_heap = 1, sorted = 0;
+  int per_synapse = 0, use_cal = 1, use_heap = 1;
   uint64_t seed = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -257,8 +254,6 @@ int main(int argc, char **argv) {
       use_cal = 1, use_heap = 0;
     else if (!strcmp(a, "--queue") && !strcmp(v, "heap"))
       use_cal = 0, use_heap = 1;
-    else if (!strcmp(a, "--order") && (!strcmp(v, "pushed") || !strcmp(v, "sorted")))
-      sorted = !strcmp(v, "sorted");
     else {
       usage();
       return 2;
@@ -294,9 +289,9 @@ int main(int argc, char **argv) {
     double t0 = now_s();
     if (use_cal) {
       size_t ne;
-      const hebb_event *ev = sorted ? hebb_queue_due(&q, n, &ne) : hebb_queue_pushed(&q, n, &ne);
-      for (size_t i = 0; i < ne; i++) /* the event id, or the push count */
-        sum_cal = mix(sum_cal, n, sorted ? (uint32_t)(ev[i] >> 32) : (uint32_t)ev[i]);
+      const hebb_event *ev = hebb_queue_pushed(&q, n, &ne);
+      for (size_t i = 0; i < ne; i++) /* the push count */
+        sum_cal = mix(sum_cal, n, (uint32_t)ev[i]);
       hebb_queue_pop(&q, n);
       popped_cal += ne;
     }
@@ -349,8 +344,7 @@ int main(int argc, char **argv) {
     t1 = now_s();
     if (use_heap)
       for (size_t i = 0; i < batch.n; i++)
-        if (heap_push(&h,
-                      batch.v[i].step << 32 | (sorted ? batch.v[i].ev : (uint32_t)(base + i)))) {
+        if (heap_push(&h, batch.v[i].step << 32 | (uint32_t)(base + i))) {
           fprintf(stderr, "queue_bench: out of memory\n");
           return 1;
         }
@@ -379,9 +373,9 @@ int main(int argc, char **argv) {
          "\"scale\": %g, "
          "\"steps\": %llu, \"warmup_steps\": %llu, \"spikes\": %llu, \"events_pushed\": %llu, "
          "\"events_popped\": %llu, \"peak_in_flight\": %llu, \"mean_in_flight\": %.1f",
-         per_synapse ? "synapse" : "group", sorted ? "sorted" : "pushed", duration_ms, scale,
-         (unsigned long long)steps, (unsigned long long)warm, (unsigned long long)spikes,
-         (unsigned long long)pushed, (unsigned long long)popped, (unsigned long long)peak_in_flight,
+         per_synapse ? "synapse" : "group", "pushed", duration_ms, scale, (unsigned long long)steps,
+         (unsigned long long)warm, (unsigned long long)spikes, (unsigned long long)pushed,
+         (unsigned long long)popped, (unsigned long long)peak_in_flight,
          in_flight_sum / (double)steps);
   if (use_cal) {
     size_t bytes = hebb_queue_bytes(&q);
