@@ -5,7 +5,7 @@
 BUILD     ?= build
 MESONOPTS ?= --buildtype=release -Dwerror=true -Dnative=true
 DEPS      := meson ninja-build pkg-config gcc libc6-dev libhwloc-dev check libyaml-dev \
-             librandom123-dev libxxhash-dev libgsl-dev
+             librandom123-dev libxxhash-dev libgsl-dev libsleef-dev
 SAN_DEPS  := clang libomp-dev
 # the independent reference the tests compare plasticity against
 TEST_DEPS := python3-brian python3-numpy

@@ -26,6 +26,10 @@
 
 #include "bigmem.h"
 
+#ifdef __AVX__
+#include <immintrin.h>
+#include <sleef.h> /* vector log and cos of the build's normal draws (draw_lanes) */
+#endif
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <linux/perf_event.h>
@@ -238,7 +242,8 @@ enum {
 /* The counting walk of a per-target rule (pairwise_bernoulli, fixed_indegree: each target's
  * synapses drawn one after the other, with ordinals 0, 1, ...) kept for the filling walk,
  * which then replays it instead of drawing again: 4 bytes a synapse, while the partition's
- * records stay within WALK_BUDGET bytes (above that, the projection is walked twice). */
+ * records stay within WALK_BUDGET bytes (above that, the projection is walked twice;
+ * fixed_total_number is always walked twice: recording it measured no faster on B5). */
 typedef struct {
   uint32_t *src; /* source gids in generation order; NULL: not kept */
   size_t n, cap;
@@ -610,16 +615,21 @@ static int generate(hebb_sim *s, partition *pt, int proj, genctx *io) {
   return rc ? rc : g.rc;
 }
 
-/* The values of distribution D for the elements (gid[i], ord[i]) of STREAM, lanes i < NL, as
- * draw_keyed gives them, from the first block of each one's sequence (lane i of C). The
- * arithmetic runs lane-parallel, the same IEEE operations in the same order as draw and
- * hebb_rng_normal (exact whatever the vectorisation; no contraction into fma), and log and
- * cos lane by lane through libm. A clipped value that must be redrawn continues its
- * sequence with the second block, one by one. */
+/* The values of distribution D for the elements (gid[i], ord[i]) of STREAM, lanes i < NL, from
+ * the first block of each one's sequence (lane i of C), within TOL[i] of the value draw_keyed
+ * gives (TOL[i] = 0: that value exactly). The arithmetic runs lane-parallel, the same IEEE
+ * operations in the same order as draw and hebb_rng_normal (no contraction into fma). A normal
+ * value needs a log and a cos: libm's, one lane at a time, took 32 % of the samples of B5's
+ * build, so where SLEEF's vector functions can run (AVX) they are used instead, and the value
+ * is then only known to within TOL (a hundred times what their error against libm's can
+ * change). fill_values keeps such a value where everything made of it (the float weight, the
+ * delay in steps) is the same for every value within TOL, and draws it exactly otherwise; a
+ * clipped value within TOL of a bound, or outside and to be redrawn, is drawn exactly here. */
 static void draw_lanes(uint32_t c[4][HEBB_PHILOX_LANES], int nl, uint64_t seed, uint32_t stream,
-                       const uint32_t *gid, const uint32_t *ord, hebb_dist d, double *out) {
+                       const uint32_t *gid, const uint32_t *ord, hebb_dist d, double *out,
+                       double *tol) {
   enum { L = HEBB_PHILOX_LANES };
-  double u1[L], u2[L];
+  double u1[L], u2[L], t = 0.0;
   /* hebb_u53 with 32-bit conversions, which vectorise: the values are below 2^27 */
   for (int i = 0; i < L; i++) {
     u1[i] = ((double)(int32_t)(c[0][i] >> 5) * 67108864.0 + (double)(int32_t)(c[1][i] >> 6)) *
@@ -631,28 +641,59 @@ static void draw_lanes(uint32_t c[4][HEBB_PHILOX_LANES], int nl, uint64_t seed, 
   case HEBB_DIST_UNIFORM:
     for (int i = 0; i < L; i++)
       out[i] = d.a + (d.b - d.a) * u1[i];
-    return;
+    break;
   case HEBB_DIST_NORMAL:
   case HEBB_DIST_NORMAL_CLIPPED:
-    for (int i = 0; i < L; i++)
-      u1[i] = log(1.0 - u1[i]);
-    for (int i = 0; i < L; i++)
-      u2[i] = cos(6.283185307179586 * u2[i]);
+    for (int i = 0; i < L; i++) {
+      u1[i] = 1.0 - u1[i];
+      u2[i] = 6.283185307179586 * u2[i];
+    }
+#ifdef __AVX__
+    for (int i = 0; i < L; i += 4) {
+      _mm256_storeu_pd(u1 + i, Sleef_logd4_u35(_mm256_loadu_pd(u1 + i)));
+      _mm256_storeu_pd(u2 + i, Sleef_cosd4_u35(_mm256_loadu_pd(u2 + i)));
+    }
+    /* |N(0,1)| <= sqrt(-2 log 2^-53) < 9: log and cos 4.5 ulp from libm's (SLEEF's u35
+     * functions are within 3.5 ulp of the true values) move the normal by less than 1e-14,
+     * the value by less than 1e-14 |b| + 2 ulp */
+    t = 1e-12 * (fabs(d.a) + 10.0 * fabs(d.b));
+#else
+    for (int i = 0; i < L; i++) {
+      u1[i] = log(u1[i]);
+      u2[i] = cos(u2[i]);
+    }
+#endif
     for (int i = 0; i < L; i++)
       out[i] = d.a + d.b * (sqrt(-2.0 * u1[i]) * u2[i]);
-    if (d.kind == HEBB_DIST_NORMAL)
-      return;
-    for (int i = 0; i < nl; i++)
-      if (!(out[i] >= d.lo && out[i] <= d.hi)) {
-        hebb_rng r;
-        hebb_rng_init_at(&r, seed, stream, gid[i], ord[i], 1);
-        out[i] = draw(&r, d);
-      }
-    return;
+    break;
   default:
     for (int i = 0; i < L; i++)
       out[i] = d.a;
   }
+  for (int i = 0; i < nl; i++) {
+    tol[i] = t;
+    if (d.kind == HEBB_DIST_NORMAL_CLIPPED && !(out[i] - t >= d.lo && out[i] + t <= d.hi)) {
+      out[i] = draw_keyed(seed, stream, gid[i], ord[i], d);
+      tol[i] = 0.0;
+    }
+  }
+}
+
+/* Whether every value within TOL of X is stored as the same weight ((float) of it, or of its
+ * magnitude for a conductance): rounding and fabs are monotone on either side of 0. */
+static bool weight_sure(double x, double tol, bool cond) {
+  double lo = x - tol, hi = x + tol;
+  if (cond && (lo < 0) != (hi < 0))
+    return false;
+  return (float)(cond ? fabs(lo) : lo) == (float)(cond ? fabs(hi) : hi);
+}
+
+/* Whether every delay within TOL of X takes the same number of steps (llround of delay / dt):
+ * no half-integer step count lies within twice TOL of X's (twice: for the rounding of the
+ * quotients). */
+static bool delay_sure(double x, double tol, double dt) {
+  double f = x / dt;
+  return fabs(f - floor(f) - 0.5) > 2.0 * tol / dt;
 }
 
 /* Weights and delays of the N synapses of projection PROJ in FILL (slots holding their
@@ -669,7 +710,7 @@ static void fill_values(hebb_sim *s, partition *pt, int proj, fillrec *fill, siz
   const uint32_t sd = hebb_stream(HEBB_STREAM_DELAY, (uint32_t)proj);
   const hebb_dist dw = pj->spec.weight, dd = pj->spec.delay_ms;
   uint32_t cw[4][L], cd[4][L], gid[L], ord[L];
-  double w[L], dl[L];
+  double w[L], dl[L], tw[L], td[L];
   for (size_t i0 = 0; i0 < n; i0 += L) {
     int nl = n - i0 < L ? (int)(n - i0) : L;
     for (int i = 0; i < L; i++) {
@@ -687,10 +728,14 @@ static void fill_values(hebb_sim *s, partition *pt, int proj, fillrec *fill, siz
       philox_lanes(cw, m->seed);
     if (dd.kind != HEBB_DIST_CONSTANT)
       philox_lanes(cd, m->seed);
-    draw_lanes(cw, nl, m->seed, sw, gid, ord, dw, w);
-    draw_lanes(cd, nl, m->seed, sd, gid, ord, dd, dl);
+    draw_lanes(cw, nl, m->seed, sw, gid, ord, dw, w, tw);
+    draw_lanes(cd, nl, m->seed, sd, gid, ord, dd, dl, td);
     for (int i = 0; i < nl; i++) {
       fillrec *r = &fill[i0 + i];
+      if (tw[i] > 0 && !weight_sure(w[i], tw[i], cond))
+        w[i] = draw_keyed(m->seed, sw, gid[i], ord[i], dw);
+      if (td[i] > 0 && !delay_sure(dl[i], td[i], m->dt))
+        dl[i] = draw_keyed(m->seed, sd, gid[i], ord[i], dd);
       uint32_t ds = hebb__delay_steps(dl[i], m->dt);
       if (ds < 1)
         ds = 1;

@@ -12,6 +12,7 @@
  */
 #include "harness.h"
 #include "hebb.h"
+#include "rng.h"
 
 #include <check.h>
 #include <math.h>
@@ -646,6 +647,76 @@ START_TEST(test_fixed_total_number_law) {
 }
 END_TEST
 
+static int cmp_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+/* The weight of synapse ORD of target GID, by the definition (model-format.md): sequence
+ * (weight stream of the projection, GID, ORD) of Philox, Box-Muller through libm, a clipped
+ * value redrawn from the same sequence. */
+static float defined_weight(uint64_t seed, int proj, uint32_t gid, uint32_t ord, hebb_dist d,
+                            bool cond) {
+  hebb_rng r;
+  hebb_rng_init(&r, seed, hebb_stream(HEBB_STREAM_WEIGHT, (uint32_t)proj), gid, ord);
+  double x;
+  do
+    x = d.a + d.b * hebb_rng_normal(&r);
+  while (d.kind == HEBB_DIST_NORMAL_CLIPPED && !(x >= d.lo && x <= d.hi));
+  return (float)(cond ? fabs(x) : x);
+}
+
+/* The build draws normal weights with vector log and cos and keeps a value only where it
+ * stores the same float as the definition's libm draw: every weight must be that one. Clip
+ * bounds close to the mean make many values fall outside (redrawn) or near a bound. */
+START_TEST(test_normal_weights_exact) {
+  enum { NS = 30, NT = 40, K = 150 };
+  const uint64_t seed = 424242;
+  const hebb_dist dist[2] = {{HEBB_DIST_NORMAL_CLIPPED, 35.0, 3.0, 34.7, 41.0},
+                             {HEBB_DIST_NORMAL, 0.5, 2.0, -INFINITY, INFINITY}};
+  for (int t = 1; t <= 3; t += 2) {
+    hebb_model *m = hebb_model_new();
+    OK(m, hebb_model_set_seed(m, seed));
+    int src = add_pop(m, "s", "spike_generator", NS);
+    int tgt[2] = {add_pop(m, "e", "iaf_psc_exp", NT), add_pop(m, "c", "iaf_cond_exp", NT)};
+    for (int p = 0; p < 2; p++) {
+      hebb_projection_spec sp = rule_spec(HEBB_CONN_FIXED_INDEGREE, 0, K, true, true);
+      sp.source = src;
+      sp.target = tgt[p];
+      sp.weight = dist[p];
+      OK(m, hebb_model_add_projection(m, &sp, NULL));
+    }
+    hebb_sim *s = build(m, t);
+    for (int p = 0; p < 2; p++) {
+      hebb_synapse *syn = NULL;
+      size_t n = 0;
+      ck_assert_int_eq(hebb_sim_synapses(s, p, &syn, &n), 0);
+      ck_assert_uint_eq(n, (size_t)NT * K);
+      float got[K], want[K];
+      for (uint32_t i = 0; i < NT; i++) {
+        size_t g = 0;
+        for (size_t k = 0; k < n; k++)
+          if (syn[k].target == i)
+            got[g++] = syn[k].weight;
+        ck_assert_uint_eq(g, K);
+        for (uint32_t k = 0; k < K; k++)
+          want[k] = defined_weight(seed, p, NS + (uint32_t)p * NT + i, k, dist[p], p == 1);
+        qsort(got, K, sizeof *got, cmp_float);
+        qsort(want, K, sizeof *want, cmp_float);
+        for (uint32_t k = 0; k < K; k++)
+          ck_assert_msg(got[k] == want[k],
+                        "%d threads, projection %d, target %u: weight %.9g, "
+                        "defined %.9g",
+                        t, p, i, (double)got[k], (double)want[k]);
+      }
+      free(syn);
+    }
+    hebb_sim_free(s);
+    hebb_model_free(m);
+  }
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------------- */
 /* Determinism of a whole network across thread counts */
 
@@ -1080,6 +1151,7 @@ static Suite *connect_suite(void) {
   TCase *shared = tcase_create("shared_weights"); /* 10 runs: slow under the sanitizers */
   tcase_set_timeout(shared, 240);
   tcase_add_test(shared, test_shared_weights);
+  tcase_add_test(shared, test_normal_weights_exact);
   suite_add_tcase(s, shared);
   return s;
 }
