@@ -1974,16 +1974,8 @@ static void exchange(hebb_sim *s, partition *pt, uint64_t e) {
   for (int k = 0; k < pt->npl; k++)
     if (pt->pl[k].has_critic)
       critic(s, pt, &pt->pl[k], e);
-  /* the arrivals of a step are at most a bucket: size the list here, not on the hot path */
-  if (pt->npl && pt->arrivals_cap < pt->q.max_cap) {
-    uint32_t *na = realloc(pt->arrivals, pt->q.max_cap * sizeof *na);
-    if (na) {
-      pt->arrivals = na;
-      pt->arrivals_cap = pt->q.max_cap;
-    } else {
-      part_fail(pt, HEBB_ENOMEM, "plastic arrivals");
-    }
-  }
+  if (size_arrivals(pt))
+    part_fail(pt, HEBB_ENOMEM, "plastic arrivals");
 }
 
 /* The per-step hooks of rules that have them (on_step), with their blocks' potentials,

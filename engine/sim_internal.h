@@ -11,6 +11,7 @@
 #include "queue.h"
 
 #include <hwloc.h>
+#include <stdlib.h>
 
 enum {
   PH_DELIVER,
@@ -229,6 +230,20 @@ static inline uint32_t syn_target(const partition *pt, uint64_t k) {
  * for the paths that are not hot (the delivery has a loop for each). */
 static inline float syn_weight(const partition *pt, uint32_t g, uint64_t k) {
   return pt->syn_w ? pt->syn_w[k] : pt->proj_sink[pt->grp[g].proj].w;
+}
+
+/* Sizes PT's list of plastic arrivals to the largest bucket of its queue, which bounds the
+ * groups delivered in a step: where events are queued (the exchange, a resume), never on the
+ * hot path. 0 or HEBB_ENOMEM. */
+static inline int size_arrivals(partition *pt) {
+  if (!pt->npl || pt->arrivals_cap >= pt->q.max_cap)
+    return 0;
+  uint32_t *na = realloc(pt->arrivals, pt->q.max_cap * sizeof *na);
+  if (!na)
+    return HEBB_ENOMEM;
+  pt->arrivals = na;
+  pt->arrivals_cap = pt->q.max_cap;
+  return 0;
 }
 
 /* The queue event (queue.h) that delivers group G of PT: the group's first synapse (the

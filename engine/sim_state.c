@@ -147,11 +147,6 @@ static void xfer_neurons(xio *x, hebb_sim *s) {
 
 /* ---- spikes in flight ---------------------------------------------------------------- */
 
-typedef struct {
-  uint64_t step;
-  uint32_t gid;
-} flight;
-
 /* The source gid of group G of PT (of N neurons): the last gid whose groups start at or
  * before G, by bisection of src_groups (groups are sorted by source). */
 static uint32_t group_source(const partition *pt, uint32_t n, uint32_t g) {
@@ -205,7 +200,7 @@ static int cmp_queued(const void *a, const void *b) {
  * generator's repeated times, a Poisson generator's count), and then each of its groups is
  * queued as often. All copies of a group arrive in the same step, so every group of the
  * spike still queued is queued that many times: its first group's count is the spike's. */
-static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
+static int spikes_in_flight(const hebb_sim *s, spk **out, uint64_t *nout) {
   size_t n = 0, cap = 0;
   queued *v = NULL;
   for (int p = 0; p < s->P; p++) {
@@ -232,15 +227,15 @@ static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
   }
   if (n)
     qsort(v, n, sizeof *v, cmp_queued);
-  /* a spike's entries are adjacent, those of one group of it too; at most n flights */
-  flight *f = malloc((n ? n : 1) * sizeof *f);
+  /* a spike's entries are adjacent, those of one group of it too; at most n spikes */
+  spk *f = malloc((n ? n : 1) * sizeof *f);
   if (!f) {
     free(v);
     return HEBB_ENOMEM;
   }
   size_t u = 0;
   for (size_t i = 0; i < n;) {
-    const flight sp = {v[i].step, v[i].gid};
+    const spk sp = {v[i].step, v[i].gid};
     for (size_t c = i; c < n && cmp_queued(&v[c], &v[i]) == 0; c++)
       f[u++] = sp;
     while (i < n && v[i].step == sp.step && v[i].gid == sp.gid)
@@ -254,7 +249,7 @@ static int spikes_in_flight(const hebb_sim *s, flight **out, uint64_t *nout) {
 
 /* Queues, on every partition, the deliveries of the spikes in flight that are due at or
  * after the current step, and sizes the per-step lists for them. */
-static int requeue(hebb_sim *s, const flight *v, uint64_t n) {
+static int requeue(hebb_sim *s, const spk *v, uint64_t n) {
   for (int p = 0; p < s->P; p++) {
     partition *pt = &s->parts[p];
     hebb_queue_reset(&pt->q, s->step);
@@ -266,19 +261,14 @@ static int requeue(hebb_sim *s, const flight *v, uint64_t n) {
           return HEBB_ENOMEM;
       }
     }
-    if (pt->npl && pt->arrivals_cap < pt->q.max_cap) {
-      uint32_t *na = realloc(pt->arrivals, pt->q.max_cap * sizeof *na);
-      if (!na)
-        return HEBB_ENOMEM;
-      pt->arrivals = na;
-      pt->arrivals_cap = pt->q.max_cap;
-    }
+    if (size_arrivals(pt))
+      return HEBB_ENOMEM;
   }
   return 0;
 }
 
 static void xfer_flight(xio *x, hebb_sim *s) {
-  flight *v = NULL;
+  spk *v = NULL;
   uint64_t n = 0;
   if (!x->load) {
     int rc = spikes_in_flight(s, &v, &n);

@@ -369,11 +369,10 @@ int main(int argc, char **argv) {
   const uint64_t popped = use_cal ? popped_cal : popped_heap;
   const double timed_events = 0.5 * (double)(timed_pushes + popped - popped_before_timing);
 
-  printf("{\"bench\": \"queue\", \"mode\": \"%s\", \"order\": \"%s\", \"duration_ms\": %g, "
-         "\"scale\": %g, "
+  printf("{\"bench\": \"queue\", \"mode\": \"%s\", \"duration_ms\": %g, \"scale\": %g, "
          "\"steps\": %llu, \"warmup_steps\": %llu, \"spikes\": %llu, \"events_pushed\": %llu, "
          "\"events_popped\": %llu, \"peak_in_flight\": %llu, \"mean_in_flight\": %.1f",
-         per_synapse ? "synapse" : "group", "pushed", duration_ms, scale, (unsigned long long)steps,
+         per_synapse ? "synapse" : "group", duration_ms, scale, (unsigned long long)steps,
          (unsigned long long)warm, (unsigned long long)spikes, (unsigned long long)pushed,
          (unsigned long long)popped, (unsigned long long)peak_in_flight,
          in_flight_sum / (double)steps);

@@ -258,6 +258,18 @@ static void conn_free(conn_matrix *x) {
 /* Steps between the firings of consecutive sources. */
 #define GAP 3
 
+/* Population "t" of N iaf_psc_delta neurons whose V_m counts the mV that arrive: no leak
+ * (tau_m = 1e300 ms makes the propagator exactly 1), no firing, no refractoriness. */
+static int add_counters(hebb_model *m, uint32_t n) {
+  int tgt = add_pop(m, "t", "iaf_psc_delta", n);
+  set(m, tgt, "E_L", 0.0);
+  set(m, tgt, "V_reset", 0.0);
+  set(m, tgt, "V_th", 1e5);
+  set(m, tgt, "t_ref", 0.0);
+  set(m, tgt, "tau_m", 1e300);
+  return tgt;
+}
+
 /* Measures the matrix of projection SP from NS sources to NT targets (RECURRENT: one
  * population of NS neurons onto itself) with the given thread count and seed. */
 static void probe(hebb_projection_spec sp, uint32_t ns, uint32_t nt, bool recurrent, int threads,
@@ -269,12 +281,7 @@ static void probe(hebb_projection_spec sp, uint32_t ns, uint32_t nt, bool recurr
   OK(m, hebb_model_set_dt(m, dt));
   OK(m, hebb_model_set_seed(m, seed));
   int sg = add_pop(m, "sg", "spike_generator", ns);
-  int tgt = add_pop(m, "t", "iaf_psc_delta", nt);
-  set(m, tgt, "E_L", 0.0);
-  set(m, tgt, "V_reset", 0.0);
-  set(m, tgt, "V_th", 1e5);
-  set(m, tgt, "t_ref", 0.0);
-  set(m, tgt, "tau_m", 1e300);
+  int tgt = add_counters(m, nt);
   /* source j fires in step j GAP (stamped j GAP + 1) */
   for (uint32_t j = 0; j < ns; j++) {
     double t = (double)(j * GAP + 1) * dt;
@@ -652,18 +659,18 @@ static int cmp_float(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* The weight of synapse ORD of target GID, by the definition (model-format.md): sequence
- * (weight stream of the projection, GID, ORD) of Philox, Box-Muller through libm, a clipped
- * value redrawn from the same sequence. */
-static float defined_weight(uint64_t seed, int proj, uint32_t gid, uint32_t ord, hebb_dist d,
-                            bool cond) {
+/* The value of synapse ORD of target GID for PURPOSE (weight or delay) of projection PROJ,
+ * by the definition (model-format.md): sequence (PURPOSE's stream of the projection, GID,
+ * ORD) of Philox, Box-Muller through libm, a clipped value redrawn from the same sequence. */
+static double defined_normal(uint64_t seed, uint32_t purpose, int proj, uint32_t gid, uint32_t ord,
+                             hebb_dist d) {
   hebb_rng r;
-  hebb_rng_init(&r, seed, hebb_stream(HEBB_STREAM_WEIGHT, (uint32_t)proj), gid, ord);
+  hebb_rng_init(&r, seed, hebb_stream(purpose, (uint32_t)proj), gid, ord);
   double x;
   do
     x = d.a + d.b * hebb_rng_normal(&r);
   while (d.kind == HEBB_DIST_NORMAL_CLIPPED && !(x >= d.lo && x <= d.hi));
-  return (float)(cond ? fabs(x) : x);
+  return x;
 }
 
 /* The build draws normal weights with vector log and cos and keeps a value only where it
@@ -699,8 +706,11 @@ START_TEST(test_normal_weights_exact) {
           if (syn[k].target == i)
             got[g++] = syn[k].weight;
         ck_assert_uint_eq(g, K);
-        for (uint32_t k = 0; k < K; k++)
-          want[k] = defined_weight(seed, p, NS + (uint32_t)p * NT + i, k, dist[p], p == 1);
+        for (uint32_t k = 0; k < K; k++) {
+          double x =
+              defined_normal(seed, HEBB_STREAM_WEIGHT, p, NS + (uint32_t)p * NT + i, k, dist[p]);
+          want[k] = (float)(p == 1 ? fabs(x) : x);
+        }
         qsort(got, K, sizeof *got, cmp_float);
         qsort(want, K, sizeof *want, cmp_float);
         for (uint32_t k = 0; k < K; k++)
@@ -711,6 +721,62 @@ START_TEST(test_normal_weights_exact) {
       }
       free(syn);
     }
+    hebb_sim_free(s);
+    hebb_model_free(m);
+  }
+}
+END_TEST
+
+/* The same for normal delays, read through behaviour: one spike reaches K synapses of every
+ * target, each adding 1 mV to a V_m that neither leaks nor fires (as in probe), so the jump
+ * of V_m in each step counts the synapses of that delay. Each target's delays in steps
+ * (llround(delay / dt), at least 1) must be the definition's, clipped near the mean so that
+ * many are redrawn. */
+START_TEST(test_normal_delays_exact) {
+  enum { NT = 30, K = 120, DMAX = 40 };
+  const uint64_t seed = 515151;
+  const double dt = 0.1;
+  const hebb_dist dist = {HEBB_DIST_NORMAL_CLIPPED, 1.5, 0.75, 1.2, DMAX * dt};
+  for (int t = 1; t <= 3; t += 2) {
+    hebb_model *m = hebb_model_new();
+    OK(m, hebb_model_set_dt(m, dt));
+    OK(m, hebb_model_set_seed(m, seed));
+    int sg = add_pop(m, "sg", "spike_generator", 1);
+    int tgt = add_counters(m, NT);
+    const double t0 = dt; /* fires in step 0 (stamped 1): delay d shows in sample d + 1 */
+    OK(m, hebb_model_set_spike_times(m, sg, 0, &t0, 1));
+    hebb_projection_spec sp = rule_spec(HEBB_CONN_FIXED_INDEGREE, 0, K, true, true);
+    sp.source = sg;
+    sp.target = tgt;
+    sp.delay_ms = dist;
+    OK(m, hebb_model_add_projection(m, &sp, NULL));
+    OK(m, hebb_model_record_state(m, tgt, "V_m", NULL, 0, dt));
+    hebb_sim *s = build(m, t);
+    const uint32_t steps = DMAX + 3;
+    ck_assert_int_eq(hebb_sim_run_until(s, steps * dt), 0);
+    hebb_sample *smp = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(hebb_sim_take_samples(s, &smp, &n), 0);
+    ck_assert_uint_eq(n, (size_t)steps * NT);
+    for (uint32_t i = 0; i < NT; i++) {
+      int got[DMAX + 2] = {0}, want[DMAX + 2] = {0};
+      for (uint32_t d = 1; d <= DMAX + 1; d++) { /* V of sample k is smp[(k - 1) NT + i] */
+        double jump = smp[(size_t)d * NT + i].value - smp[(size_t)(d - 1) * NT + i].value;
+        ck_assert_msg(jump == floor(jump) && jump >= 0 && jump <= K, "target %u: jump %g", i, jump);
+        got[d] = (int)jump;
+      }
+      for (uint32_t k = 0; k < K; k++) {
+        long ds = llround(defined_normal(seed, HEBB_STREAM_DELAY, 0, 1 + i, k, dist) / dt);
+        ck_assert_int_le(ds, DMAX);
+        want[ds < 1 ? 1 : ds]++;
+      }
+      for (uint32_t d = 1; d <= DMAX + 1; d++)
+        ck_assert_msg(got[d] == want[d],
+                      "%d threads, target %u: %d synapses of %u steps, "
+                      "defined %d",
+                      t, i, got[d], d, want[d]);
+    }
+    free(smp);
     hebb_sim_free(s);
     hebb_model_free(m);
   }
@@ -1152,6 +1218,7 @@ static Suite *connect_suite(void) {
   tcase_set_timeout(shared, 240);
   tcase_add_test(shared, test_shared_weights);
   tcase_add_test(shared, test_normal_weights_exact);
+  tcase_add_test(shared, test_normal_delays_exact);
   suite_add_tcase(s, shared);
   return s;
 }
